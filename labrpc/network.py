@@ -1,0 +1,237 @@
+"""The simulated network: ends, servers, and the fate of each request.
+
+Cheat sheet (the course's labrpc.go, in Python):
+
+    net = Network()                    reliable, no long delays, no long reordering
+    end = net.make_end(endname)        a client end; starts disabled and unconnected
+    net.add_server(servername, server) net.delete_server(servername)
+    net.connect(endname, servername)   net.enable(endname, True/False)
+    net.reliable(b)  net.long_delays(b)  net.long_reordering(b)
+    net.get_count(servername)  net.get_total_count()  net.get_total_bytes()
+    net.cleanup()                      every later call fails at once
+
+    ok, reply = end.call("Raft.AppendEntries", args)
+
+call() returns (True, reply) on success and (False, None) when the request was lost, the
+reply was lost, or the server is dead or unreachable. It returns eventually, unless the
+handler never returns while its server stays alive and connected. Concurrent calls on one
+end may be delivered out of order. Arguments and replies are copied through the codec, so
+the caller and the server never share an object.
+
+Deviation: the course hands each request to a dispatcher goroutine and then to a goroutine of
+its own while Call waits; here the calling thread plays that goroutine, since it waits anyway.
+The handler still runs on a thread of its own, so a hung handler cannot hang the network.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from typing import Any, Hashable
+
+import runtime
+from labrpc import codec
+from labrpc.service import Server, UnknownMethod
+
+
+@dataclass
+class _Route:
+    """What the network knew about an end when a request entered it."""
+
+    enabled: bool
+    servername: Hashable | None
+    server: Server | None
+    reliable: bool
+    long_reordering: bool
+    long_delays: bool
+
+    @property
+    def deliverable(self) -> bool:
+        return self.enabled and self.servername is not None and self.server is not None
+
+
+class _Outcome:
+    """The handler thread's answer, handed to the waiting caller."""
+
+    def __init__(self) -> None:
+        self.done = runtime.Event()
+        self.reply: bytes | None = None
+        self.error: BaseException | None = None
+
+
+class ClientEnd:
+    """One client's end of a connection to a server, as the course's ClientEnd."""
+
+    def __init__(self, endname: Hashable, network: Network) -> None:
+        self.endname = endname
+        self._network = network
+
+    def call(self, method: str, args: Any) -> tuple[bool, Any]:
+        """Send an RPC, wait for the reply; (True, reply) or (False, None) if it was lost.
+
+        method is "Service.Method", e.g. "Raft.RequestVote". An unknown service or method
+        raises UnknownMethod naming the valid choices (the course calls log.Fatalf there).
+        """
+        request = codec.encode(args)
+        ok, reply = self._network.process(self.endname, method, request)
+        return (True, codec.decode(reply)) if ok else (False, None)
+
+    def __repr__(self) -> str:
+        return f"ClientEnd({self.endname!r})"
+
+
+class Network:
+    def __init__(self) -> None:
+        self._mu = runtime.Lock()
+        self._reliable = True
+        self._long_delays = False  # pause a long time on sends to disabled ends
+        self._long_reordering = False  # sometimes delay replies a long time
+        self._ends: dict[Hashable, ClientEnd] = {}
+        self._enabled: dict[Hashable, bool] = {}
+        self._servers: dict[Hashable, Server | None] = {}
+        self._connections: dict[Hashable, Hashable | None] = {}  # endname -> servername
+        self._count = 0  # total RPC count, for statistics
+        self._bytes = 0  # total bytes sent, for statistics
+        # Set by cleanup(). Every delay waits on it, so cleanup ends them all at once.
+        self._done = runtime.Event()
+
+    # --- configuration ---------------------------------------------------------------------
+
+    def reliable(self, yes: bool) -> None:
+        with self._mu:
+            self._reliable = yes
+
+    def long_reordering(self, yes: bool) -> None:
+        with self._mu:
+            self._long_reordering = yes
+
+    def long_delays(self, yes: bool) -> None:
+        with self._mu:
+            self._long_delays = yes
+
+    def make_end(self, endname: Hashable) -> ClientEnd:
+        """A new client end, disabled and unconnected. Names must be unique."""
+        with self._mu:
+            if endname in self._ends:
+                raise ValueError(f"labrpc: make_end: {endname!r} already exists")
+            end = ClientEnd(endname, self)
+            self._ends[endname] = end
+            self._enabled[endname] = False
+            self._connections[endname] = None
+            return end
+
+    def add_server(self, servername: Hashable, server: Server) -> None:
+        with self._mu:
+            self._servers[servername] = server
+
+    def delete_server(self, servername: Hashable) -> None:
+        with self._mu:
+            self._servers[servername] = None
+
+    def connect(self, endname: Hashable, servername: Hashable) -> None:
+        """Connect a client end to a server. Meant to be called once per end."""
+        with self._mu:
+            self._connections[endname] = servername
+
+    def enable(self, endname: Hashable, enabled: bool) -> None:
+        with self._mu:
+            self._enabled[endname] = enabled
+
+    def cleanup(self) -> None:
+        self._done.set()
+
+    # --- statistics ------------------------------------------------------------------------
+
+    def get_count(self, servername: Hashable) -> int:
+        """RPCs that the named server's dispatcher has seen."""
+        with self._mu:
+            server = self._servers[servername]
+        return server.get_count()
+
+    def get_total_count(self) -> int:
+        """RPCs sent into the network, lost ones included."""
+        with self._mu:
+            return self._count
+
+    def get_total_bytes(self) -> int:
+        """Bytes of requests sent plus bytes of replies delivered."""
+        with self._mu:
+            return self._bytes
+
+    # --- the fate of one request -----------------------------------------------------------
+
+    def process(self, endname: Hashable, method: str, request: bytes) -> tuple[bool, bytes | None]:
+        if self._done.is_set():
+            return False, None
+        route = self._enter(endname, len(request))
+        if not route.deliverable:
+            # Simulate no reply and an eventual timeout. Long delays exist so the Raft tests
+            # catch a leader that sends its RPCs synchronously; kvraft keeps them short
+            # because clerks must try one server after another in rapid succession.
+            delay_ms = runtime.randrange(7000) if route.long_delays else runtime.randrange(100)
+            self._done.wait(delay_ms / 1000)
+            return False, None
+        if not route.reliable:
+            self._done.wait(runtime.randrange(27) / 1000)  # a short delay
+            if runtime.randrange(1000) < 100:
+                return False, None  # drop the request; the handler never runs
+        reply = self._run_handler(endname, route, method, request)
+        if reply is None:
+            return False, None
+        if not route.reliable and runtime.randrange(1000) < 100:
+            return False, None  # drop the reply; the handler did run
+        if route.long_reordering and runtime.randrange(900) < 600:
+            # Delay the reply 200..2200 ms, usually near the short end.
+            delay_ms = 200 + runtime.randrange(1 + runtime.randrange(2000))
+            self._done.wait(delay_ms / 1000)
+        with self._mu:
+            self._bytes += len(reply)
+        return True, reply
+
+    def _enter(self, endname: Hashable, nbytes: int) -> _Route:
+        """Count the request and read the end's route, all under the lock."""
+        with self._mu:
+            self._count += 1
+            self._bytes += nbytes
+            servername = self._connections.get(endname)
+            return _Route(
+                enabled=self._enabled.get(endname, False),
+                servername=servername,
+                server=self._servers.get(servername) if servername is not None else None,
+                reliable=self._reliable,
+                long_reordering=self._long_reordering,
+                long_delays=self._long_delays,
+            )
+
+    def _run_handler(self, endname: Hashable, route: _Route, method: str, request: bytes) -> bytes | None:
+        """Run the handler on its own thread; None if the server died meanwhile.
+
+        A reply from a server that was killed (deleted or disconnected) while the handler ran
+        is suppressed, so a client never sees success for, say, an Append the server saved
+        into a Persister the tester has since replaced.
+        """
+        outcome = _Outcome()
+        runtime.go(_dispatch, route.server, method, request, outcome, name=f"rpc {method}")
+        while not outcome.done.wait(0.1):
+            if self._is_server_dead(endname, route):
+                return None  # the handler may go on running; its reply is dropped
+        if outcome.error is not None:
+            raise outcome.error
+        if self._is_server_dead(endname, route):
+            return None
+        return outcome.reply
+
+    def _is_server_dead(self, endname: Hashable, route: _Route) -> bool:
+        with self._mu:
+            return not self._enabled[endname] or self._servers.get(route.servername) is not route.server
+
+
+def _dispatch(server: Server, method: str, request: bytes, outcome: _Outcome) -> None:
+    """Body of a handler thread. An unknown method goes back to the caller; a crash in the
+    handler itself is re-raised here so the test harness sees it, and the caller sees a
+    dead server."""
+    try:
+        outcome.reply = server.dispatch(method, request)
+    except UnknownMethod as e:
+        outcome.error = e
+    finally:
+        outcome.done.set()

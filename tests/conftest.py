@@ -1,0 +1,61 @@
+"""Wires tests/harness.py around every test (see its docstring)."""
+
+from __future__ import annotations
+
+import threading
+
+import pytest
+
+import runtime
+from tests import harness
+
+_failures = harness.BackgroundFailures()
+
+
+def pytest_configure(config: pytest.Config) -> None:
+    threading.excepthook = _failures.excepthook
+    if harness.shake_requested():
+        harness.enable_shake()
+
+
+def pytest_report_header(config: pytest.Config) -> str:
+    return "py6824 harness: shake mode ON" if harness.shake_requested() else "py6824 harness: shake mode off"
+
+
+def _raise_background_failures() -> None:
+    failures = _failures.take()
+    if failures:
+        pytest.fail(harness.describe_failures(failures), pytrace=False)
+
+
+@pytest.hookimpl(wrapper=True)
+def pytest_runtest_call(item: pytest.Item):
+    try:
+        result = yield
+    except BaseException:
+        # The test's own failure comes first; the threads' tracebacks are in its stderr.
+        _failures.take()
+        raise
+    _raise_background_failures()
+    return result
+
+
+@pytest.hookimpl(wrapper=True)
+def pytest_runtest_setup(item: pytest.Item):
+    _failures.take()  # what an earlier test left behind was reported (or leaked) there
+    item.stash[_threads_before] = set(runtime.live_threads())
+    return (yield)
+
+
+@pytest.hookimpl(wrapper=True)
+def pytest_runtest_teardown(item: pytest.Item, nextitem: pytest.Item | None):
+    result = yield
+    leaked = harness.wait_for_leaked_threads(item.stash.get(_threads_before, set()))
+    _raise_background_failures()
+    if leaked:
+        pytest.fail(f"threads still running {harness.LEAK_GRACE_S:.0f} s after the test's cleanup: {', '.join(leaked)}",
+                    pytrace=False)
+    return result
+
+
+_threads_before = pytest.StashKey[set]()

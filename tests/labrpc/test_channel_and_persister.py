@@ -1,0 +1,68 @@
+"""The unbuffered apply channel and the Persister."""
+
+from __future__ import annotations
+
+import pytest
+
+import runtime
+from labrpc import Channel, ChannelClosed
+from raft.persister import Persister
+
+
+def test_send_blocks_until_received():
+    ch: Channel[int] = Channel()
+    sent = runtime.Event()
+
+    def sender() -> None:
+        ch.send(1)
+        sent.set()
+
+    t = runtime.go(sender, name="sender")
+    assert not sent.wait(0.2), "an unbuffered send must wait for a receiver"
+    assert ch.recv() == 1
+    assert sent.wait(2)
+    t.join()
+
+
+def test_values_arrive_in_order_from_one_sender():
+    ch: Channel[int] = Channel()
+    t = runtime.go(lambda: [ch.send(i) for i in range(100)] and ch.close(), name="sender")
+    assert list(ch) == list(range(100))
+    t.join()
+
+
+def test_close_wakes_a_blocked_sender_and_receiver():
+    ch: Channel[int] = Channel()
+    errors: list[str] = []
+
+    def sender() -> None:
+        try:
+            ch.send(7)
+        except ChannelClosed:
+            errors.append("send")
+
+    t = runtime.go(sender, name="sender")
+    runtime.sleep(0.1)
+    ch.close()
+    t.join(2)
+    assert errors == ["send"] and not t.is_alive()
+    with pytest.raises(ChannelClosed):
+        ch.recv()
+    with pytest.raises(ChannelClosed):
+        ch.send(1)
+
+
+def test_persister_saves_pairs_atomically_and_copies():
+    p = Persister()
+    assert p.read_raft_state() == b"" and p.read_snapshot() == b"" and p.raft_state_size() == 0
+    p.save(b"state", b"snap")
+    p.save_raft_state(b"state2")
+    assert (p.read_raft_state(), p.read_snapshot()) == (b"state2", b"snap")
+    twin = p.copy()
+    p.save(b"", b"")
+    assert (twin.read_raft_state(), twin.read_snapshot()) == (b"state2", b"snap")
+    assert (twin.raft_state_size(), twin.snapshot_size()) == (6, 4)
+    buf = bytearray(b"abc")
+    twin.save_raft_state(buf)
+    buf[0] = ord("z")
+    assert twin.read_raft_state() == b"abc"

@@ -1,0 +1,133 @@
+"""Our labgob: round trips, isolation between peers, refusals, and compactness."""
+
+from __future__ import annotations
+
+import pickle
+import threading
+from dataclasses import dataclass, field
+
+import pytest
+
+from labrpc import Network, Server, Service, codec, handler
+
+
+@codec.register
+@dataclass
+class Entry:
+    term: int
+    command: object
+
+
+@codec.register
+@dataclass
+class Message:
+    term: int = 0
+    name: str = ""
+    entries: list = field(default_factory=list)
+    table: dict = field(default_factory=dict)
+    blob: bytes = b""
+    pair: tuple = ()
+    ratio: float = 0.0
+    flag: bool = False
+    nothing: None = None
+
+
+@dataclass
+class NotRegistered:
+    x: int = 0
+
+
+def test_round_trip_of_every_plain_type_and_nested_dataclasses():
+    m = Message(
+        term=-(2**70), name="héllo \u2603", entries=[Entry(1, "x"), Entry(2, 2**62), Entry(3, None)],
+        table={"a": [1, 2], 3: (True, False), (1, "k"): b"\x00\xff"}, blob=bytes(range(256)),
+        pair=(1, "two", [3]), ratio=-1.5e-300, flag=True,
+    )
+    assert codec.decode(codec.encode(m)) == m
+    for v in [0, 1, -1, 63, 64, -64, -65, 2**63 - 1, -(2**63), "", b"", [], {}, (), None, True, 0.0]:
+        assert codec.decode(codec.encode(v)) == v and type(codec.decode(codec.encode(v))) is type(v)
+
+
+def test_type_names_are_sent_once_per_message():
+    one = len(codec.encode([Entry(1, 1)]))
+    ten = len(codec.encode([Entry(1, 1)] * 10))
+    assert ten - one == 9 * 6, "each further Entry should cost its tag, its type number and two tagged small ints"
+
+
+def test_more_compact_than_pickle_and_gob_sized():
+    entries = [Entry(t, 10**9 + t) for t in range(20)]
+    assert len(codec.encode(entries)) < len(pickle.dumps(entries)) / 2
+    assert len(codec.encode("x" * 284)) == 287  # labrpc TestBytes's windows assume gob-like sizes
+
+
+def test_unregistered_and_unencodable_values_are_refused_naming_the_field():
+    with pytest.raises(codec.CodecError, match=r"Message\.table\['lock'\].*lock.*not a plain value"):
+        codec.encode(Message(table={"lock": threading.Lock()}))
+    with pytest.raises(codec.CodecError, match=r"Message\.entries\[0\].*NotRegistered.*register it"):
+        codec.encode(Message(entries=[NotRegistered()]))
+    with pytest.raises(codec.CodecError, match="function"):
+        codec.encode(Message(nothing=lambda: 1))
+    with pytest.raises(codec.CodecError, match="only dataclasses"):
+        codec.register(int)
+
+
+def test_a_crafted_pickle_or_garbage_is_refused_without_running_code():
+    class Evil:
+        def __reduce__(self):
+            return (exec, ("import os; os._exit(13)",))
+
+    bad_inputs = [
+        pickle.dumps(Evil()),
+        b"",
+        bytes([200]),
+        bytes([codec._STR, 50]) + b"short",
+        bytes([codec._LIST, 0xFF, 0xFF, 0xFF, 0x7F]),
+        bytes([codec._NEW_STRUCT, 2]) + b"os" + bytes([0]),
+        bytes([codec._STRUCT, 0]),
+        bytes([codec._INT]) + b"\xff" * 30,
+        bytes([codec._LIST, 1]) * 200 + bytes([codec._NONE]),
+        codec.encode(1) + b"\x00",
+        bytes([codec._DICT, 1, codec._LIST, 0, codec._NONE]),
+    ]
+    for data in bad_inputs:
+        with pytest.raises(codec.CodecError):
+            codec.decode(data)
+
+
+def test_wrong_field_count_is_refused():
+    data = bytearray(codec.encode(Entry(1, 2)))
+    data[1 + 1 + len("Entry")] = 3  # claim three fields
+    with pytest.raises(codec.CodecError, match="Entry has 2 fields, the data has 3"):
+        codec.decode(bytes(data))
+
+
+class Keeper:
+    def __init__(self) -> None:
+        self.received: Message | None = None
+
+    @handler
+    def keep(self, args: Message) -> Message:
+        self.received = args
+        return args
+
+
+def test_mutation_after_send_is_not_seen_by_the_receiver():
+    net = Network()
+    try:
+        keeper = Keeper()
+        server = Server()
+        server.add_service(Service(keeper))
+        net.add_server("s", server)
+        end = net.make_end("e")
+        net.connect("e", "s")
+        net.enable("e", True)
+        sent = Message(entries=[Entry(1, "a")])
+        ok, reply = end.call("Keeper.Keep", sent)
+        assert ok
+        sent.entries.append(Entry(2, "b"))
+        sent.entries[0].command = "changed"
+        assert keeper.received == Message(entries=[Entry(1, "a")])
+        reply.entries.clear()
+        assert keeper.received.entries == [Entry(1, "a")]
+    finally:
+        net.cleanup()
