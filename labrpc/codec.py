@@ -34,7 +34,7 @@ import dataclasses
 import struct
 from typing import Any, Callable, TypeVar
 
-__all__ = ["CodecError", "register", "encode", "decode"]
+__all__ = ["CodecError", "Encoded", "register", "encode", "decode"]
 
 T = TypeVar("T")
 
@@ -69,6 +69,20 @@ def register(cls: type[T]) -> type[T]:
     return cls
 
 
+class Encoded:
+    """A value encoded earlier, spliced into a larger encoding verbatim.
+
+    Lets a caller that re-encodes mostly the same data (Raft persisting a growing log)
+    encode each part once. The part must be a complete, self-contained encoding: it may not
+    refer to struct types numbered outside it.
+    """
+
+    __slots__ = ("data",)
+
+    def __init__(self, data: bytes) -> None:
+        self.data = data
+
+
 # --- encoding ------------------------------------------------------------------------------
 
 
@@ -101,6 +115,9 @@ class _Encoder:
         kind = type(v).__qualname__
         hint = " (register it with labrpc.codec.register)" if dataclasses.is_dataclass(v) else ""
         raise CodecError(f"labgob: cannot encode {where}: type {kind} is not a plain value or registered dataclass{hint}")
+
+    def encoded(self, v: Encoded, where: str) -> None:
+        self.out += v.data
 
     def none(self, v: None, where: str) -> None:
         self.out.append(_NONE)
@@ -157,6 +174,7 @@ class _Encoder:
 
 
 _ENCODERS: dict[type, Callable[[_Encoder, Any, str], None]] = {
+    Encoded: _Encoder.encoded,
     type(None): _Encoder.none,
     bool: _Encoder.bool_,
     int: _Encoder.int_,

@@ -1,0 +1,43 @@
+"""Structured debug logging, our DPrintf: off and free unless PY6824_DEBUG names topics.
+
+    PY6824_DEBUG=1            every topic
+    PY6824_DEBUG=VOTE,LEAD    only these topics
+
+One line per event, fixed columns, so a viewer can split a run per peer:
+
+    <ms since start> <TOPIC> S<peer> T<term> <role letter> <text>
+
+Topics: TIMR (election timer), VOTE, LEAD (role changes), APND (AppendEntries), CMIT (commit),
+APLY (apply), PERS (persist), SNAP (snapshot), DROP (rejected or stale), CLNT (kvraft client),
+KVSV (kvraft server), TEST (what the tester did). Call sites check ``debug.enabled(topic)``
+before formatting, so a disabled topic costs one dictionary look-up.
+"""
+
+from __future__ import annotations
+
+import os
+import sys
+
+import runtime
+
+_setting = os.environ.get("PY6824_DEBUG", "").strip()
+_ALL = _setting.lower() in ("1", "all", "true", "yes")
+_topics = {t.strip().upper() for t in _setting.split(",") if t.strip()} if not _ALL else set()
+_start = runtime.now()
+_mu = runtime.Lock()
+
+
+def enabled(topic: str) -> bool:
+    return _ALL or topic in _topics
+
+
+def log(topic: str, text: str, peer: int | None = None, term: int | None = None, role: str = "-") -> None:
+    """Write one debug line to stderr if the topic is enabled."""
+    if not (_ALL or topic in _topics):
+        return
+    ms = int((runtime.now() - _start) * 1000)
+    who = f"S{peer}" if peer is not None else "--"
+    when = f"T{term}" if term is not None else "T-"
+    line = f"{ms:08d} {topic:<4} {who:<3} {when:<4} {role} {text}\n"
+    with _mu:
+        sys.stderr.write(line)

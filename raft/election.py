@@ -1,0 +1,80 @@
+"""Leader election (§5.2, §5.4.1): the ticker, RequestVote on both sides, winning."""
+
+from __future__ import annotations
+
+import runtime
+from labrpc import handler
+from raft.messages import RequestVoteArgs, RequestVoteReply
+from raft.role import Role
+
+
+class ElectionMixin:
+    def _ticker(self) -> None:
+        """Figure 2, followers and candidates: if the election timeout elapses without
+        hearing from a current leader or granting a vote, start an election."""
+        with self.mu:
+            while not self.killed():
+                if self.role is Role.LEADER:
+                    self.ticker_cond.wait()  # woken when we step down, or by kill()
+                    continue
+                remaining = self.election_deadline - runtime.now()
+                if remaining > 0:
+                    self.ticker_cond.wait(remaining)
+                    continue
+                self._start_election_locked()
+
+    def _start_election_locked(self) -> None:
+        self._become_candidate_locked()
+        args = RequestVoteArgs(self.current_term, self.me, self.log.last_index, self.log.last_term)
+        votes = [1]  # our own; shared by this election's vote threads, guarded by mu
+        self._log_locked("VOTE", "asking for votes, last log (%d,T%d)", args.last_log_index, args.last_log_term)
+        for peer in self.replicate_conds:
+            runtime.go(self._ask_for_vote, peer, args, votes, name=f"S{self.me}-vote-S{peer}")
+
+    def _ask_for_vote(self, peer: int, args: RequestVoteArgs, votes: list[int]) -> None:
+        ok, reply = self.peers[peer].call("Raft.RequestVote", args)
+        if not ok:
+            return
+        with self.mu:
+            self._handle_vote_reply_locked(peer, args, reply, votes)
+
+    def _handle_vote_reply_locked(self, peer: int, args: RequestVoteArgs, reply: RequestVoteReply,
+                                  votes: list[int]) -> None:
+        self._observe_term_locked(reply.term)
+        if self.role is not Role.CANDIDATE or self.current_term != args.term or not reply.vote_granted:
+            return  # a stale reply from an election that is over
+        votes[0] += 1
+        self._log_locked("VOTE", "got vote from S%d (%d votes)", peer, votes[0])
+        if votes[0] * 2 > len(self.peers):
+            self._become_leader_locked()
+
+    @handler
+    def request_vote(self, args: RequestVoteArgs) -> RequestVoteReply:
+        """Figure 2, RequestVote receiver."""
+        with self.mu:
+            self._observe_term_locked(args.term)
+            granted = self._may_vote_for_locked(args)
+            if granted:
+                self.voted_for = args.candidate_id
+                self._persist_locked()
+                # Figure 2: granting a vote resets the election timer, so a follower does not
+                # stand against a candidate it just helped.
+                self._reset_election_timer_locked()
+            return RequestVoteReply(self.current_term, granted)
+
+    def _may_vote_for_locked(self, args: RequestVoteArgs) -> bool:
+        """Figure 2, RequestVote receiver 1-2: reply false if term < current_term; grant if
+        voted_for is none or the candidate, and the candidate's log is at least as
+        up-to-date as ours (§5.4.1)."""
+        if args.term < self.current_term:
+            self._log_locked("VOTE", "refused S%d: its term %d is stale", args.candidate_id, args.term)
+            return False
+        if self.voted_for not in (None, args.candidate_id):
+            self._log_locked("VOTE", "refused S%d: already voted for S%d", args.candidate_id, self.voted_for)
+            return False
+        if not self.log.is_up_to_date(args.last_log_index, args.last_log_term):
+            self._log_locked("VOTE", "refused S%d: its log (%d,T%d) is behind mine (%d,T%d)", args.candidate_id,
+                             args.last_log_index, args.last_log_term, self.log.last_index, self.log.last_term)
+            return False
+        self._log_locked("VOTE", "voted for S%d", args.candidate_id)
+        return True

@@ -1,0 +1,133 @@
+"""RaftLog: the log and its snapshot offset, with all index arithmetic in one place.
+
+Indexes are Raft's (the first entry ever is 1). After a snapshot the log begins at
+``snapshot_index + 1``; slot 0 of the list is a dummy entry that holds the snapshot's last
+included index and term, so ``term_at(snapshot_index)`` still answers, as the consistency
+check for the first entry after a snapshot needs.
+
+Invariant: snapshot_index <= last_index; the entry at list position p has index
+snapshot_index + p.
+
+Each entry is also kept encoded (as the tuple (term, command)), made once when it enters
+the log, so persisting a long log joins bytes instead of re-encoding every entry each time.
+"""
+
+from __future__ import annotations
+
+from labrpc import codec
+from raft.messages import LogEntry
+
+
+class IndexCompacted(LookupError):
+    """The index lies inside the snapshot: its entry is gone."""
+
+
+class RaftLog:
+    def __init__(self, snapshot_index: int = 0, snapshot_term: int = 0, entries: list[LogEntry] | None = None) -> None:
+        self._entries: list[LogEntry] = [LogEntry(snapshot_term, None)]
+        self._encoded: list[codec.Encoded] = [codec.Encoded(b"")]  # parallel to _entries
+        self.snapshot_index = snapshot_index
+        self.append(entries or [])
+
+    # --- reading ---------------------------------------------------------------------------
+
+    @property
+    def snapshot_term(self) -> int:
+        return self._entries[0].term
+
+    @property
+    def last_index(self) -> int:
+        return self.snapshot_index + len(self._entries) - 1
+
+    @property
+    def last_term(self) -> int:
+        return self._entries[-1].term
+
+    def has(self, index: int) -> bool:
+        """Whether term_at(index) can answer: snapshot_index <= index <= last_index."""
+        return self.snapshot_index <= index <= self.last_index
+
+    def term_at(self, index: int) -> int:
+        if index < self.snapshot_index:
+            raise IndexCompacted(f"index {index} is compacted into the snapshot at {self.snapshot_index}")
+        if index > self.last_index:
+            raise IndexError(f"index {index} is past the last index {self.last_index}")
+        return self._entries[index - self.snapshot_index].term
+
+    def entry(self, index: int) -> LogEntry:
+        if not self.snapshot_index < index <= self.last_index:
+            raise IndexError(f"no entry {index}: the log holds ({self.snapshot_index}, {self.last_index}]")
+        return self._entries[index - self.snapshot_index]
+
+    def entries_from(self, lo: int, hi: int | None = None) -> list[LogEntry]:
+        """The entries with indexes in [lo, hi) (hi defaults to past the end); lo > snapshot_index."""
+        if lo <= self.snapshot_index:
+            raise IndexCompacted(f"entries from {lo} are compacted into the snapshot at {self.snapshot_index}")
+        end = len(self._entries) if hi is None else hi - self.snapshot_index
+        return self._entries[lo - self.snapshot_index:end]
+
+    def is_up_to_date(self, last_log_index: int, last_log_term: int) -> bool:
+        """§5.4.1: is a log ending at (last_log_index, last_log_term) at least as up-to-date
+        as ours? The later last term wins; with equal terms, the longer log."""
+        if last_log_term != self.last_term:
+            return last_log_term > self.last_term
+        return last_log_index >= self.last_index
+
+    def first_index_of_term(self, index: int) -> int:
+        """The first index (after the snapshot) holding the same term as ``index``."""
+        term = self.term_at(index)
+        while index - 1 > self.snapshot_index and self.term_at(index - 1) == term:
+            index -= 1
+        return index
+
+    def last_index_of_term(self, term: int) -> int | None:
+        """The last index holding ``term``, or None if the log (after the snapshot) has none."""
+        for index in range(self.last_index, self.snapshot_index, -1):
+            t = self.term_at(index)
+            if t == term:
+                return index
+            if t < term:
+                return None
+        return None
+
+    # --- changing --------------------------------------------------------------------------
+
+    def append(self, entries: list[LogEntry]) -> None:
+        self._entries.extend(entries)
+        self._encoded.extend(codec.Encoded(codec.encode((e.term, e.command))) for e in entries)
+
+    def truncate_from(self, index: int) -> None:
+        """Delete the entry at index and all that follow it (figure 2, AppendEntries 3)."""
+        if index <= self.snapshot_index:
+            raise IndexCompacted(f"cannot truncate at {index}: committed into the snapshot at {self.snapshot_index}")
+        del self._entries[index - self.snapshot_index:]
+        del self._encoded[index - self.snapshot_index:]
+
+    def compact_to(self, index: int) -> None:
+        """Drop the entries up through index, which a snapshot now covers (§7)."""
+        if not self.snapshot_index < index <= self.last_index:
+            raise IndexError(f"cannot compact to {index}: the log holds ({self.snapshot_index}, {self.last_index}]")
+        term = self.term_at(index)
+        keep_from = index - self.snapshot_index + 1
+        self._entries = [LogEntry(term, None)] + self._entries[keep_from:]
+        self._encoded = [codec.Encoded(b"")] + self._encoded[keep_from:]
+        self.snapshot_index = index
+
+    def reset_to_snapshot(self, index: int, term: int) -> None:
+        """Install a snapshot ending at (index, term) from the leader (figure 13, rules 6-7):
+        keep the entries that follow it if our log holds the same entry, else discard all."""
+        if self.snapshot_index < index <= self.last_index and self.term_at(index) == term:
+            self.compact_to(index)
+            return
+        self._entries = [LogEntry(term, None)]
+        self._encoded = [codec.Encoded(b"")]
+        self.snapshot_index = index
+
+    # --- persistence -----------------------------------------------------------------------
+
+    def encoded_tail(self) -> list[codec.Encoded]:
+        """The entries after the snapshot, encoded as (term, command) tuples, for persisting."""
+        return self._encoded[1:]
+
+    def __str__(self) -> str:
+        return f"log(snap=({self.snapshot_index},T{self.snapshot_term}) last=({self.last_index},T{self.last_term}))"

@@ -1,0 +1,262 @@
+"""Tests of the stress loop (tools/stress.py, run_tests.sh).
+
+Each test writes a throw-away suite into tmp_path, with its own pytest.ini so it runs under
+its own rootdir (not the repo's setup.cfg or tests/conftest.py), and runs
+``python -m tools.stress --tests-dir SUITE`` against it as a subprocess, as a user would.
+"""
+
+from __future__ import annotations
+
+import json
+import os
+import re
+import signal
+import subprocess
+import sys
+import time
+from collections.abc import Callable
+from pathlib import Path
+
+import pytest
+
+ROOT = Path(__file__).resolve().parents[2]
+# `python -m pytest` puts the repo root on sys.path; a bare `pytest` does not.
+if str(ROOT) not in sys.path:
+    sys.path.insert(0, str(ROOT))
+
+from tools import stress  # noqa: E402
+
+# Generous: these only bound a broken runner; a healthy run takes a few seconds.
+RUN_LIMIT_S = 120
+
+SUITE = '''
+import os, pathlib, subprocess, time
+
+HERE = pathlib.Path(__file__).parent
+
+
+def test_pass():
+    print("PASS-MARKER")
+
+
+def test_fail():
+    print("FAIL-MARKER")
+    assert False, "boom"
+
+
+def test_flaky():
+    # Claim the next call number atomically; fail on the second call only.
+    n = 1
+    while True:
+        try:
+            os.close(os.open(HERE / f"flaky-{n}", os.O_CREAT | os.O_EXCL))
+            break
+        except FileExistsError:
+            n += 1
+    print(f"FLAKY-MARKER call {n}")
+    assert n != 2
+
+
+def test_hang():
+    # A grandchild too, so the test can see that the whole process group is killed.
+    child = subprocess.Popen(["sleep", "600"])
+    (HERE / "hang-pid").write_text(str(child.pid))
+    time.sleep(600)
+'''
+
+
+@pytest.fixture
+def suite(tmp_path: Path) -> Path:
+    path = tmp_path / "suite"
+    path.mkdir()
+    (path / "pytest.ini").write_text("[pytest]\naddopts = -p no:cacheprovider\n")
+    (path / "test_fx.py").write_text(SUITE)
+    return path
+
+
+def _cmd(suite: Path, *args: str) -> list[str]:
+    logs = suite.parent / "logs"
+    return [sys.executable, "-m", "tools.stress", "--tests-dir", str(suite),
+            "--log-root", str(logs), *args]
+
+
+def run_stress(suite: Path, *args: str) -> subprocess.CompletedProcess[str]:
+    return subprocess.run(_cmd(suite, *args), cwd=ROOT, capture_output=True, text=True,
+                          timeout=RUN_LIMIT_S, stdin=subprocess.DEVNULL, check=False)
+
+
+def run_dir(suite: Path) -> Path:
+    (found,) = (suite.parent / "logs").iterdir()
+    return found
+
+
+def summary(suite: Path) -> dict[str, dict]:
+    data = json.loads((run_dir(suite) / "summary.json").read_text())
+    return {t["test"]: t for t in data["tests"]} | {"_run": data}
+
+
+def table_row(stdout: str, test: str) -> list[str]:
+    """The cells after the test id in the printed table's row for `test`."""
+    for line in stdout.splitlines():
+        if test + " " in line and "│" in line:
+            return [c.strip() for c in line.split("│")[2:-1]]
+    raise AssertionError(f"no table row for {test} in:\n{stdout}")
+
+
+def is_dead(pid: int) -> bool:
+    """Gone or a zombie (PID 1 in a container may never reap a killed orphan)."""
+    try:
+        stat = Path(f"/proc/{pid}/stat").read_text()
+    except FileNotFoundError:
+        return True
+    return stat.rpartition(")")[2].split()[0] in ("Z", "X")
+
+
+def wait_until(predicate: Callable[[], bool], limit_s: float = 30.0) -> bool:
+    deadline = time.monotonic() + limit_s
+    while time.monotonic() < deadline:
+        if predicate():
+            return True
+        time.sleep(0.05)
+    return predicate()
+
+
+# --------------------------------------------------------------------------- end to end
+
+
+def test_all_passing_exits_0_and_keeps_no_logs(suite: Path) -> None:
+    proc = run_stress(suite, "-n", "3", "-p", "2", "test_pass")
+    assert proc.returncode == 0, proc.stdout + proc.stderr
+    assert table_row(proc.stdout, "test_fx.py::test_pass")[:3] == ["3", "0", "0"]
+    assert "stress: 3 passed, 0 failed" in proc.stdout
+    s = summary(suite)
+    assert s["test_fx.py::test_pass"]["runs"] == 3
+    assert list(run_dir(suite).glob("*.log")) == []
+    assert not (run_dir(suite) / ".running").exists()
+
+
+def test_failures_counted_and_their_logs_kept(suite: Path) -> None:
+    proc = run_stress(suite, "-n", "2", "flaky", "test_fail")
+    assert proc.returncode == 1, proc.stdout + proc.stderr
+    logs = run_dir(suite)
+    assert str(logs) in proc.stdout
+    assert table_row(proc.stdout, "test_fx.py::test_flaky")[:3] == ["2", "1", "0"]
+    assert table_row(proc.stdout, "test_fx.py::test_fail")[:3] == ["2", "2", "0"]
+    assert "stress: 1 passed, 3 failed" in proc.stdout
+    assert "FAIL test_fx.py::test_flaky #2" in proc.stdout
+    assert "test_fx.py::test_pass" not in proc.stdout  # only the selected tests ran
+
+    s = summary(suite)
+    assert s["test_fx.py::test_flaky"]["failed_iterations"] == [2]
+    assert s["test_fx.py::test_fail"]["failed_iterations"] == [1, 2]
+    assert sorted(p.name for p in logs.glob("*.log")) == [
+        "test_fx.test_fail-1.log", "test_fx.test_fail-2.log", "test_fx.test_flaky-2.log"]
+    flaky = (logs / "test_fx.test_flaky-2.log").read_text()
+    assert "# test: test_fx.py::test_flaky" in flaky
+    assert "FLAKY-MARKER call 2" in flaky and "1 failed" in flaky
+    assert "# result: FAILED (exit 1)" in flaky
+    fail = (logs / "test_fx.test_fail-1.log").read_text()
+    assert "FAIL-MARKER" in fail and "AssertionError: boom" in fail
+
+
+def test_timeout_kills_the_process_group_and_keeps_the_log(suite: Path) -> None:
+    started = time.monotonic()
+    proc = run_stress(suite, "-t", "5", "hang")
+    assert proc.returncode == 1, proc.stdout + proc.stderr
+    assert time.monotonic() - started < 60
+    assert table_row(proc.stdout, "test_fx.py::test_hang")[:3] == ["1", "1", "1"]
+    log = (run_dir(suite) / "test_fx.test_hang-1.log").read_text()
+    assert "TIMED OUT after 5 s" in log
+    grandchild = int((suite / "hang-pid").read_text())
+    assert wait_until(lambda: is_dead(grandchild), 10), "the test's sleep survived the kill"
+
+
+def test_ctrl_c_kills_children_prints_table_exits_130(suite: Path) -> None:
+    runner = subprocess.Popen(
+        _cmd(suite, "-n", "3", "-t", "120", "hang"), cwd=ROOT, text=True,
+        stdin=subprocess.DEVNULL, stdout=subprocess.PIPE, stderr=subprocess.PIPE,
+        # A shell's background jobs ignore SIGINT; Python only maps it to
+        # KeyboardInterrupt when it starts with the default disposition.
+        preexec_fn=lambda: signal.signal(signal.SIGINT, signal.SIG_DFL))
+    try:
+        assert wait_until((suite / "hang-pid").exists, 60), "the hanging test never started"
+        grandchild = int((suite / "hang-pid").read_text())
+        runner.send_signal(signal.SIGINT)
+        stdout, stderr = runner.communicate(timeout=RUN_LIMIT_S)
+    finally:
+        if runner.poll() is None:
+            runner.kill()
+            runner.wait()
+    assert runner.returncode == 130, stdout + stderr
+    assert "Stress results" in stdout and "Interrupted: 3 iteration(s) not completed" in stdout
+    assert table_row(stdout, "test_fx.py::test_hang")[:2] == ["0", "0"]
+    assert wait_until(lambda: is_dead(grandchild), 10), "the test's sleep survived Ctrl-C"
+    assert summary(suite)["_run"]["interrupted"] is True
+    assert (run_dir(suite) / "test_fx.test_hang-1.interrupted.log").exists()
+
+
+def test_node_id_pattern_verbose_and_pytest_args_pass_through(suite: Path) -> None:
+    # Without -s pytest would capture a passing test's print; with -v we stream it.
+    proc = run_stress(suite, "-v", "test_fx.py::test_pass", "--", "-s")
+    assert proc.returncode == 0, proc.stdout + proc.stderr
+    assert re.search(r"^\[test_pass#1\] .*PASS-MARKER", proc.stdout, re.M), proc.stdout
+    assert summary(suite).keys() == {"test_fx.py::test_pass", "_run"}
+
+
+@pytest.mark.parametrize(("args", "message"), [
+    (["--bogus"], "unrecognized arguments: --bogus"),
+    (["-n", "abc"], "argument -n/--iterations: expected a positive integer, got 'abc'"),
+    (["-p", "0"], "argument -p/--parallel: expected a positive integer, got '0'"),
+    (["no_such_test_anywhere"], "no test matches no_such_test_anywhere"),
+], ids=["bad-flag", "non-integer-n", "zero-p", "matches-nothing"])
+def test_bad_usage_exits_2_with_a_clear_message(suite: Path, args: list[str],
+                                                message: str) -> None:
+    proc = run_stress(suite, *args)
+    assert proc.returncode == 2
+    assert message in proc.stderr
+    assert not (suite.parent / "logs").exists()
+
+
+def test_run_tests_sh_works_from_any_cwd(suite: Path, tmp_path: Path) -> None:
+    env = {**os.environ, "PYTHON": sys.executable}
+    proc = subprocess.run(
+        [str(ROOT / "run_tests.sh"), "--display", "rich", "--tests-dir", str(suite),
+         "--log-root", str(tmp_path / "logs"), "pass"],
+        cwd=tmp_path, env=env, capture_output=True, text=True, timeout=RUN_LIMIT_S,
+        stdin=subprocess.DEVNULL, check=False)
+    assert proc.returncode == 0, proc.stdout + proc.stderr
+    assert "Stress results" in proc.stdout and "test_fx.py::test_pass" in proc.stdout
+
+
+# --------------------------------------------------------------------------- units
+
+
+def test_parse_args_splits_pytest_args_and_intermixes_patterns() -> None:
+    opts = stress.parse_args(["2A", "-n", "5", "2B", "-p", "2", "--", "-s", "-x"])
+    assert (opts.patterns, opts.iterations, opts.parallel) == (("2A", "2B"), 5, 2)
+    assert opts.pytest_args == ("-s", "-x")
+
+
+def test_patterns_are_ored_and_paths_recognised() -> None:
+    assert stress.keyword_expression(["2A", "not slow"]) == "(2A) or (not slow)"
+    assert stress.is_path_pattern("tests/raft")
+    assert stress.is_path_pattern("tests/labrpc/test_labrpc.py::test_basic")
+    assert not stress.is_path_pattern("labrpc")
+
+
+def test_build_iteration_is_the_single_source_of_command_and_metadata(tmp_path: Path) -> None:
+    opts = stress.Options(iterations=4, timeout=100, tests_dir=tmp_path,
+                          pytest_args=("-s",))
+    spec = stress.build_iteration(opts, "tests/raft/test_raft.py::test_x[a b]", 3)
+    assert spec.argv[1:4] == ("-m", "pytest", "tests/raft/test_raft.py::test_x[a b]")
+    assert spec.argv[-1] == "-s"
+    assert spec.metadata["iteration"] == "3/4"
+    assert "test_x[a b]" in spec.metadata["command"]
+    assert spec.log_name == "raft.test_raft.test_x_a_b_-3.log"
+
+
+def test_eta_and_time_format() -> None:
+    assert stress.estimate_eta(10.0, 2, 6) == pytest.approx(20.0)
+    assert stress.estimate_eta(10.0, 0, 6) is None
+    assert stress.format_seconds(3725) == "1:02:05"
+    assert stress.format_seconds(None) == "-:--:--"

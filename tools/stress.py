@@ -1,0 +1,863 @@
+"""Stress loop: run each selected test many times, each iteration in its own process.
+
+Usage (``run_tests.sh`` is a thin wrapper that cds to the repo root and calls this)::
+
+    python -m tools.stress [-n ITERATIONS] [-p PARALLEL] [-t TIMEOUT_S] [-v]
+                           [--tests-dir DIR] [--log-root DIR] [--display MODE]
+                           [PATTERN ...] [-- PYTEST_ARGS ...]
+
+Selection. A PATTERN selects tests the way ``pytest -k`` does (a case-insensitive substring
+of a test's keywords: its name, its module, its folders), so ``2A`` selects every test whose
+name contains ``2a`` and ``labrpc`` every test under tests/labrpc. A PATTERN containing ``/``
+or ``::`` or ending in ``.py`` is a path or node id instead (``tests/raft``,
+``tests/labrpc/test_labrpc.py::test_basic``). Several patterns are OR-ed; no pattern selects
+the whole suite. Node ids come from ``python -m pytest --collect-only -q``, run in
+``--tests-dir`` (default: the current directory, which run_tests.sh makes the repo root).
+
+Each iteration is ``python -m pytest NODE_ID [PYTEST_ARGS]`` in its own session/process group,
+so a timed-out or interrupted iteration is killed with everything it spawned. Its merged
+stdout/stderr is captured to a file; a passing iteration's file is deleted, a failing one's
+is kept as ``<log-root>/<timestamp>/<test>-<iteration>.log`` (a header records the command
+and metadata, a footer the outcome). ``summary.json`` in the same folder holds the per-test
+table in machine-readable form.
+
+Exit codes: 0 all passed, 1 any iteration failed or timed out, 2 bad usage (argparse errors,
+a pattern matching nothing, a collection error), 130 on Ctrl-C (128+N on SIGTERM/SIGHUP).
+
+Libraries: ``rich`` draws the live progress and the final table; when stdout is not a
+terminal (CI logs, pipes) the progress degrades to plain status lines. Concurrency uses
+``concurrent.futures`` threads that each block in ``Popen.wait`` (no polling); the main
+thread owns all output and blocks on a ``queue.Queue`` of events.
+
+Hook points for later features
+------------------------------
+* ``--sim`` (a seed per iteration): everything an iteration runs with is built in
+  :func:`build_iteration` -- its argv, its extra environment and the metadata written into
+  its log header and ``summary.json``. A ``--sim`` change adds a field to :class:`Options`,
+  derives a seed there (e.g. from the run's timestamp, the test id and the iteration), passes
+  it via argv or env, and adds ``metadata["seed"]``; nothing else needs to change for the
+  seed to be used and recorded.
+* Timelines: :func:`save_failure_log` is the single place a failing iteration's log is
+  finalised; a post-processing step (e.g. writing ``<test>-<iteration>.timeline.html`` from
+  the log) goes at the end of that function.
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import os
+import queue
+import re
+import shlex
+import signal
+import subprocess
+import sys
+import threading
+import time
+from collections.abc import Callable, Iterator, Mapping, Sequence
+from concurrent.futures import ThreadPoolExecutor
+from contextlib import contextmanager
+from dataclasses import asdict, dataclass, field
+from datetime import datetime
+from pathlib import Path
+from typing import IO, TextIO
+
+from rich.console import Console
+from rich.progress import (
+    BarColumn,
+    MofNCompleteColumn,
+    Progress,
+    ProgressColumn,
+    SpinnerColumn,
+    Task,
+    TextColumn,
+    TimeElapsedColumn,
+)
+from rich.table import Table
+from rich.text import Text
+
+EXIT_OK = 0
+EXIT_FAILED = 1
+EXIT_USAGE = 2
+EXIT_INTERRUPTED = 130
+
+DEFAULT_TIMEOUT_S = 600.0
+# Verbosity flags change --collect-only's output format, so they are kept out of collection.
+_VERBOSITY_FLAGS = re.compile(r"^(-[vq]+|--verbose|--quiet|--verbosity(=.*)?)$")
+# How long to wait for a killed group's pipe to reach EOF before giving up on stragglers
+# that escaped the group (a process that called setsid itself).
+_READER_JOIN_S = 5.0
+
+
+class UsageError(Exception):
+    """Bad command line or a selection that matches nothing: exit code 2."""
+
+
+class _Terminated(Exception):
+    """Raised in the main thread by SIGTERM/SIGHUP so they shut down like Ctrl-C."""
+
+    def __init__(self, signum: int) -> None:
+        super().__init__(signum)
+        self.signum = signum
+
+
+# --------------------------------------------------------------------------- options
+
+
+@dataclass(frozen=True)
+class Options:
+    """The parsed command line."""
+
+    iterations: int = 1
+    parallel: int = 1
+    timeout: float = DEFAULT_TIMEOUT_S
+    verbose: bool = False
+    patterns: tuple[str, ...] = ()
+    pytest_args: tuple[str, ...] = ()
+    tests_dir: Path = field(default_factory=Path.cwd)
+    log_root: Path = Path("stress-logs")
+    display: str = "auto"
+    python: str = sys.executable
+
+
+def _positive_int(text: str) -> int:
+    try:
+        value = int(text)
+    except ValueError:
+        raise argparse.ArgumentTypeError(f"expected a positive integer, got {text!r}") from None
+    if value < 1:
+        raise argparse.ArgumentTypeError(f"expected a positive integer, got {text!r}")
+    return value
+
+
+def _positive_float(text: str) -> float:
+    try:
+        value = float(text)
+    except ValueError:
+        raise argparse.ArgumentTypeError(f"expected a number of seconds, got {text!r}") from None
+    if not value > 0:
+        raise argparse.ArgumentTypeError(f"expected a positive number of seconds, got {text!r}")
+    return value
+
+
+def _existing_dir(text: str) -> Path:
+    path = Path(text)
+    if not path.is_dir():
+        raise argparse.ArgumentTypeError(f"not a directory: {text!r}")
+    return path.resolve()
+
+
+def build_parser() -> argparse.ArgumentParser:
+    """Our own flags (pytest's come after '--' and never reach argparse)."""
+    parser = argparse.ArgumentParser(
+        prog="run_tests.sh",
+        description="Run each matching test ITERATIONS times, PARALLEL at once, each "
+        "iteration in its own pytest process; keep the logs of failing iterations.",
+        epilog="Arguments after '--' are passed to every pytest run, e.g. "
+        "'run_tests.sh -n 5 2A -- -s'. Exit: 0 all passed, 1 failures, 2 bad usage, "
+        "130 interrupted.",
+    )
+    parser.add_argument("-n", "--iterations", type=_positive_int, default=1, metavar="N",
+                        help="iterations per test (default 1)")
+    parser.add_argument("-p", "--parallel", type=_positive_int, default=1, metavar="P",
+                        help="iterations running at once (default 1)")
+    parser.add_argument("-t", "--timeout", type=_positive_float, default=DEFAULT_TIMEOUT_S,
+                        metavar="SECONDS",
+                        help=f"per-iteration timeout; the iteration's process group is "
+                        f"killed (default {DEFAULT_TIMEOUT_S:g})")
+    parser.add_argument("-v", "--verbose", action="store_true",
+                        help="stream every iteration's output")
+    parser.add_argument("--tests-dir", type=_existing_dir, default=None, metavar="DIR",
+                        help="directory pytest runs in and its rootdir (default: cwd)")
+    parser.add_argument("--log-root", type=Path, default=Path("stress-logs"), metavar="DIR",
+                        help="where the per-run log folder is created (default stress-logs)")
+    parser.add_argument("--display", choices=("auto", "rich", "plain"), default="auto",
+                        help="live progress (rich) or status lines (plain); auto picks rich "
+                        "on a terminal")
+    parser.add_argument("patterns", nargs="*", metavar="PATTERN",
+                        help="pytest -k style substring, or a path / node id; OR-ed")
+    return parser
+
+
+def parse_args(argv: Sequence[str]) -> Options:
+    """Parse our flags; everything after the first ``--`` goes to pytest untouched.
+
+    argparse reports bad usage itself (message on stderr, exit 2).
+    """
+    argv = list(argv)
+    pytest_args: list[str] = []
+    if "--" in argv:
+        cut = argv.index("--")
+        argv, pytest_args = argv[:cut], argv[cut + 1:]
+    # Intermixed so that 'run_tests.sh 2A -n 5 2B' works like the ordering a shell user expects.
+    ns = build_parser().parse_intermixed_args(argv)
+    return Options(
+        iterations=ns.iterations,
+        parallel=ns.parallel,
+        timeout=ns.timeout,
+        verbose=ns.verbose,
+        patterns=tuple(ns.patterns),
+        pytest_args=tuple(pytest_args),
+        tests_dir=ns.tests_dir or Path.cwd(),
+        log_root=ns.log_root,
+        display=ns.display,
+    )
+
+
+# --------------------------------------------------------------------------- collection
+
+
+def is_path_pattern(pattern: str) -> bool:
+    """A pattern naming a file, folder or node id rather than a -k keyword."""
+    return "/" in pattern or "::" in pattern or pattern.endswith(".py")
+
+
+def keyword_expression(patterns: Sequence[str]) -> str:
+    """OR the patterns into one ``-k`` expression (each parenthesised, so 'not x' works)."""
+    return " or ".join(f"({p})" for p in patterns)
+
+
+def collect_tests(opts: Options) -> list[str]:
+    """Node ids selected by the patterns, in collection order, without duplicates.
+
+    Keyword patterns and path patterns are collected separately and united, because
+    giving pytest both a path and ``-k`` would AND them, and patterns are OR-ed.
+    """
+    keywords = [p for p in opts.patterns if not is_path_pattern(p)]
+    paths = [p for p in opts.patterns if is_path_pattern(p)]
+    selections: list[list[str]] = []
+    if keywords or not paths:
+        selections.append(["-k", keyword_expression(keywords)] if keywords else [])
+    if paths:
+        selections.append(paths)
+    found: dict[str, None] = {}
+    for selection in selections:
+        found.update(dict.fromkeys(_collect(opts, selection)))
+    if not found:
+        what = " ".join(shlex.quote(p) for p in opts.patterns) or "(the whole suite)"
+        raise UsageError(f"no test matches {what} in {opts.tests_dir}")
+    return list(found)
+
+
+def _collect(opts: Options, selection: list[str]) -> list[str]:
+    extra = [a for a in opts.pytest_args if not _VERBOSITY_FLAGS.match(a)]
+    argv = [opts.python, "-m", "pytest", "--collect-only", "-q",
+            f"--rootdir={opts.tests_dir}", *extra, *selection]
+    proc = subprocess.run(argv, cwd=opts.tests_dir, stdin=subprocess.DEVNULL,
+                          capture_output=True, text=True, check=False)
+    # 5 = nothing collected (the caller reports it); anything else non-zero is an error
+    # (bad -k expression, bad pytest argument, import error while collecting).
+    if proc.returncode not in (0, 5):
+        output = (proc.stdout + proc.stderr).strip().splitlines()
+        tail = "\n".join(output[-15:])
+        raise UsageError(f"test collection failed (pytest exit {proc.returncode}): "
+                         f"{shlex.join(argv[1:])}\n{tail}")
+    return [line.strip() for line in proc.stdout.splitlines()
+            if "::" in line and not line.startswith((" ", "<", "="))]
+
+
+# --------------------------------------------------------------------------- iterations
+
+
+@dataclass(frozen=True)
+class IterationSpec:
+    """Everything one iteration runs with, and what its log records about it."""
+
+    test_id: str
+    iteration: int
+    argv: tuple[str, ...]
+    env: Mapping[str, str]
+    metadata: Mapping[str, str]
+    log_name: str
+
+
+def log_stem(test_id: str) -> str:
+    """A file-name-safe, readable name for a node id.
+
+    'tests/raft/test_raft.py::test_x[a]' -> 'raft.test_raft.test_x_a_'
+    """
+    path, _, rest = test_id.partition("::")
+    path = path.removeprefix("tests/").removesuffix(".py").replace("/", ".")
+    stem = f"{path}.{rest.replace('::', '.')}" if rest else path
+    stem = re.sub(r"[^A-Za-z0-9_.\-]", "_", stem)
+    return stem[:150]  # stay far below NAME_MAX even with the iteration suffix
+
+
+def faulthandler_seconds(timeout: float) -> float:
+    """When pytest should dump every thread's stack: a little before we kill the iteration.
+
+    The dump is then in the kept log, which is what makes a hang diagnosable.
+    """
+    return round(max(timeout - 5.0, timeout * 0.8), 3)
+
+
+def build_iteration(opts: Options, test_id: str, iteration: int) -> IterationSpec:
+    """The one place an iteration's command line, environment and metadata are built.
+
+    Hook for ``--sim``: derive a per-iteration seed here, add it to ``argv`` or ``env``,
+    and record it in ``metadata`` (every metadata key lands in the log header and in
+    summary.json).
+    """
+    argv = (opts.python, "-m", "pytest", test_id, f"--rootdir={opts.tests_dir}",
+            "-o", f"faulthandler_timeout={faulthandler_seconds(opts.timeout):g}",
+            *opts.pytest_args)
+    # Unbuffered so that -v streams lines as they happen and a killed child loses nothing.
+    env = {"PYTHONUNBUFFERED": "1"}
+    metadata = {
+        "test": test_id,
+        "iteration": f"{iteration}/{opts.iterations}",
+        "command": shlex.join(argv),
+        "cwd": str(opts.tests_dir),
+        "timeout_s": f"{opts.timeout:g}",
+    }
+    return IterationSpec(test_id=test_id, iteration=iteration, argv=argv, env=env,
+                         metadata=metadata, log_name=f"{log_stem(test_id)}-{iteration}.log")
+
+
+@dataclass
+class IterationResult:
+    spec: IterationSpec
+    returncode: int | None
+    seconds: float
+    capture: Path
+    timed_out: bool = False
+    interrupted: bool = False
+    error: str = ""
+
+    @property
+    def failed(self) -> bool:
+        return not self.interrupted and (self.timed_out or self.returncode != 0)
+
+    def outcome(self) -> str:
+        if self.interrupted:
+            return "INTERRUPTED (process group killed)"
+        if self.timed_out:
+            return (f"TIMED OUT after {self.spec.metadata['timeout_s']} s "
+                    f"(process group killed)")
+        if self.error:
+            return f"ERROR: {self.error}"
+        return "PASSED" if self.returncode == 0 else f"FAILED (exit {self.returncode})"
+
+
+def _kill_group(pgid: int) -> None:
+    try:
+        os.killpg(pgid, signal.SIGKILL)
+    except (ProcessLookupError, PermissionError):
+        pass  # the whole group has already exited
+
+
+class ProcessRegistry:
+    """The running iterations' process groups, so Ctrl-C can kill them all."""
+
+    def __init__(self) -> None:
+        self._lock = threading.Lock()
+        self._groups: set[int] = set()
+        self._killed: set[int] = set()
+        self.stopping = False
+
+    def add(self, pgid: int) -> None:
+        with self._lock:
+            self._groups.add(pgid)
+            stopping = self.stopping
+            if stopping:
+                self._killed.add(pgid)
+        if stopping:  # started while we were shutting down: do not let it run
+            _kill_group(pgid)
+
+    def was_stopped(self, pgid: int) -> bool:
+        """Whether stop_all killed this group (as opposed to it ending on its own)."""
+        with self._lock:
+            return pgid in self._killed
+
+    def discard(self, pgid: int) -> None:
+        with self._lock:
+            self._groups.discard(pgid)
+
+    def stop_all(self) -> None:
+        with self._lock:
+            self.stopping = True
+            groups = list(self._groups)
+            self._killed.update(groups)
+        for pgid in groups:
+            _kill_group(pgid)
+
+
+LineSink = Callable[[IterationSpec, str], None]
+
+
+def _write_header(log: TextIO, spec: IterationSpec) -> None:
+    log.write("# py6824 stress iteration\n")
+    for key, value in spec.metadata.items():
+        log.write(f"# {key}: {value}\n")
+    log.write(f"# started: {datetime.now().isoformat(timespec='seconds')}\n\n")
+    log.flush()
+
+
+def _pump(stream: IO[bytes], log: TextIO, spec: IterationSpec, sink: LineSink | None) -> None:
+    """Copy the child's output to its capture file (and to the screen with -v)."""
+    try:
+        for raw in iter(stream.readline, b""):
+            line = raw.decode("utf-8", errors="replace")
+            log.write(line)
+            if sink is not None:
+                sink(spec, line.rstrip("\n"))
+    except ValueError:
+        pass  # the log was closed: run_iteration gave up on a straggler holding the pipe
+    finally:
+        stream.close()
+
+
+def run_iteration(spec: IterationSpec, cwd: Path, timeout: float, capture: Path,
+                  registry: ProcessRegistry, sink: LineSink | None = None) -> IterationResult:
+    """Run one iteration to completion, timeout or interruption; never raises for the child."""
+    started = time.monotonic()
+    with open(capture, "w", encoding="utf-8", errors="replace") as log:
+        _write_header(log, spec)
+        try:
+            proc = subprocess.Popen(spec.argv, cwd=cwd, env={**os.environ, **spec.env},
+                                    stdin=subprocess.DEVNULL, stdout=subprocess.PIPE,
+                                    stderr=subprocess.STDOUT, start_new_session=True)
+        except OSError as exc:
+            log.write(f"could not start: {exc}\n")
+            return IterationResult(spec, None, time.monotonic() - started, capture,
+                                   error=str(exc))
+        registry.add(proc.pid)  # start_new_session: the pid is also the process group id
+        timed_out = threading.Event()
+
+        def on_timeout() -> None:
+            timed_out.set()
+            _kill_group(proc.pid)
+
+        # A Timer waits on a condition, so the timeout costs no polling.
+        timer = threading.Timer(timeout, on_timeout)
+        timer.daemon = True
+        reader = threading.Thread(target=_pump, args=(proc.stdout, log, spec, sink),
+                                  name=f"pump-{proc.pid}", daemon=True)
+        timer.start()
+        reader.start()
+        returncode = proc.wait()
+        timer.cancel()
+        # Leftovers of the test (servers, workers) would keep the pipe open: end them too.
+        _kill_group(proc.pid)
+        registry.discard(proc.pid)
+        reader.join(_READER_JOIN_S)
+        seconds = time.monotonic() - started
+        interrupted = registry.was_stopped(proc.pid) and not timed_out.is_set()
+        result = IterationResult(spec, returncode, seconds, capture,
+                                 timed_out=timed_out.is_set(), interrupted=interrupted)
+        log.write(f"\n# result: {result.outcome()}\n# exit: {returncode}\n"
+                  f"# seconds: {seconds:.2f}\n")
+    return result
+
+
+def save_failure_log(result: IterationResult, log_dir: Path) -> Path:
+    """Keep a failing (or interrupted) iteration's log; return where it is.
+
+    Hook for post-processing: a timeline of the failing run would be written next to the
+    log here, after the move (e.g. ``log_path.with_suffix('.timeline.html')``).
+    """
+    name = result.spec.log_name
+    if result.interrupted:
+        name = name.removesuffix(".log") + ".interrupted.log"
+    log_path = log_dir / name
+    result.capture.replace(log_path)
+    return log_path
+
+
+# --------------------------------------------------------------------------- statistics
+
+
+@dataclass
+class TestStats:
+    runs: int = 0
+    failures: int = 0
+    timeouts: int = 0
+    total_seconds: float = 0.0
+    max_seconds: float = 0.0
+    failed_iterations: list[int] = field(default_factory=list)
+
+    @property
+    def mean_seconds(self) -> float:
+        return self.total_seconds / self.runs if self.runs else 0.0
+
+    def add(self, result: IterationResult) -> None:
+        self.runs += 1
+        self.total_seconds += result.seconds
+        self.max_seconds = max(self.max_seconds, result.seconds)
+        if result.failed:
+            self.failures += 1
+            self.failed_iterations.append(result.spec.iteration)
+        if result.timed_out:
+            self.timeouts += 1
+
+
+def summarize(tests: Sequence[str], results: Sequence[IterationResult]) -> dict[str, TestStats]:
+    """Per-test statistics over completed (not interrupted) iterations, in test order."""
+    stats = {test: TestStats() for test in tests}
+    for result in results:
+        if not result.interrupted:
+            stats[result.spec.test_id].add(result)
+    return stats
+
+
+def estimate_eta(elapsed: float | None, done: int, total: int) -> float | None:
+    """Remaining seconds, assuming the remaining iterations go at the average pace so far."""
+    if not elapsed or done <= 0:
+        return None
+    return elapsed / done * (total - done)
+
+
+def format_seconds(seconds: float | None) -> str:
+    if seconds is None:
+        return "-:--:--"
+    whole = int(round(seconds))
+    return f"{whole // 3600}:{whole % 3600 // 60:02d}:{whole % 60:02d}"
+
+
+def build_table(stats: Mapping[str, TestStats], iterations: int) -> Table:
+    table = Table(title=f"Stress results ({iterations} iteration(s) per test)")
+    table.add_column("Test", overflow="fold")
+    for name in ("Runs", "Failed", "Timed out", "Mean s", "Max s"):
+        table.add_column(name, justify="right")
+    for test, s in stats.items():
+        table.add_row(Text(test), str(s.runs), str(s.failures), str(s.timeouts),
+                      f"{s.mean_seconds:.2f}", f"{s.max_seconds:.2f}",
+                      style="red" if s.failures else None)
+    return table
+
+
+def write_summary(path: Path, stats: Mapping[str, TestStats], log_dir: Path,
+                  interrupted: bool, logs: Mapping[str, list[str]]) -> None:
+    data = {
+        "log_dir": str(log_dir),
+        "interrupted": interrupted,
+        "tests": [{"test": test, **asdict(s), "mean_seconds": s.mean_seconds,
+                   "logs": logs.get(test, [])}
+                  for test, s in stats.items()],
+    }
+    path.write_text(json.dumps(data, indent=2) + "\n", encoding="utf-8")
+
+
+# --------------------------------------------------------------------------- display
+
+
+def _short(test_id: str) -> str:
+    return test_id.rpartition("::")[2] or test_id
+
+
+class _EtaColumn(ProgressColumn):
+    """ETA from the average pace so far (rich's own column needs several recent samples,
+    which slow tests do not give it)."""
+
+    def render(self, task: Task) -> Text:
+        eta = estimate_eta(task.elapsed, int(task.completed), int(task.total or 0))
+        return Text(f"ETA {format_seconds(eta)}", style="progress.remaining")
+
+
+class Reporter:
+    """Plain status lines: for CI logs and pipes. Called from the main thread only."""
+
+    STATUS_EVERY_S = 10.0
+
+    def __init__(self, console: Console) -> None:
+        self.console = console
+        self.total = 0
+        self.done = 0
+        self.failed_ids: dict[str, None] = {}
+        self.failures = 0
+        self.started = time.monotonic()
+        self._last_status = 0.0
+
+    def start(self, total: int, tests: int, log_dir: Path) -> None:
+        self.total = total
+        self.started = time.monotonic()
+        self._emit(f"stress: {tests} test(s), {total} iteration(s); "
+                   f"logs of failing iterations go to {log_dir}")
+
+    def line(self, spec: IterationSpec, text: str) -> None:
+        self._emit(f"[{_short(spec.test_id)}#{spec.iteration}] {text}")
+
+    def finished(self, result: IterationResult, log_path: Path | None) -> None:
+        self._count(result, log_path)
+        now = time.monotonic()
+        if result.failed or self.done == self.total or now - self._last_status >= \
+                self.STATUS_EVERY_S:
+            self._last_status = now
+            self._emit(self._status())
+
+    def stop(self) -> None:
+        pass
+
+    def _count(self, result: IterationResult, log_path: Path | None) -> None:
+        self.done += 1
+        if result.failed:
+            self.failures += 1
+            self.failed_ids[result.spec.test_id] = None
+            self._failure_line(result, log_path)
+
+    def _failure_line(self, result: IterationResult, log_path: Path | None) -> None:
+        self._emit(f"FAIL {result.spec.test_id} #{result.spec.iteration}: {result.outcome()}, "
+                   f"{result.seconds:.1f} s -> {log_path}")
+
+    def _status(self) -> str:
+        elapsed = time.monotonic() - self.started
+        eta = estimate_eta(elapsed, self.done, self.total)
+        failing = ", ".join(map(_short, self.failed_ids)) or "none"
+        return (f"[{self.done}/{self.total}] done {self.done}, failed {self.failures} "
+                f"(failing: {failing}), elapsed {format_seconds(elapsed)}, "
+                f"ETA {format_seconds(eta)}")
+
+    def _emit(self, text: str) -> None:
+        print(text, flush=True)
+
+
+class RichReporter(Reporter):
+    """A live progress bar; failures and -v output scroll above it."""
+
+    def __init__(self, console: Console) -> None:
+        super().__init__(console)
+        self.progress = Progress(
+            SpinnerColumn(),
+            TextColumn("[progress.description]{task.description}"),
+            BarColumn(),
+            MofNCompleteColumn(),
+            TextColumn("[red]{task.fields[failed]} failed"),
+            TimeElapsedColumn(),
+            _EtaColumn(),
+            TextColumn("[red]{task.fields[failing]}"),
+            console=console,
+        )
+        self.task_id = self.progress.add_task("stress", total=1, failed=0, failing="",
+                                              start=False)
+
+    def start(self, total: int, tests: int, log_dir: Path) -> None:
+        super().start(total, tests, log_dir)
+        self.progress.update(self.task_id, total=total)
+        self.progress.start_task(self.task_id)
+        self.progress.start()
+
+    def finished(self, result: IterationResult, log_path: Path | None) -> None:
+        self._count(result, log_path)
+        failing = ", ".join(map(_short, self.failed_ids))
+        self.progress.update(self.task_id, advance=1, failed=self.failures,
+                             failing=failing if len(failing) < 60 else failing[:57] + "...")
+
+    def stop(self) -> None:
+        self.progress.stop()
+
+    def _emit(self, text: str) -> None:
+        self.progress.console.print(Text(text), soft_wrap=True)
+
+
+def make_console(display: str) -> Console:
+    if display == "rich":
+        return Console(force_terminal=True)
+    console = Console()
+    if not console.is_terminal and "COLUMNS" not in os.environ:
+        # Logs have no width limit worth wrapping the table's test ids at.
+        console = Console(width=200)
+    return console
+
+
+def make_reporter(display: str, console: Console) -> Reporter:
+    use_rich = display == "rich" or (display == "auto" and console.is_terminal)
+    return RichReporter(console) if use_rich else Reporter(console)
+
+
+# --------------------------------------------------------------------------- main loop
+
+
+def make_log_dir(log_root: Path) -> Path:
+    """A fresh folder per run, named by its start time (suffixed if two runs share one)."""
+    stamp = datetime.now().strftime("%Y%m%d-%H%M%S")
+    log_root.mkdir(parents=True, exist_ok=True)
+    for suffix in ("", *(f"-{i}" for i in range(1, 1000))):
+        path = log_root / f"{stamp}{suffix}"
+        try:
+            path.mkdir()
+            return path
+        except FileExistsError:
+            continue
+    raise UsageError(f"cannot create a log folder under {log_root}")
+
+
+@contextmanager
+def _signals_raise() -> Iterator[None]:
+    """Make SIGTERM/SIGHUP unwind the main thread like Ctrl-C does.
+
+    Our children live in their own sessions, so without this a killed runner would
+    orphan them instead of taking them down.
+    """
+    if threading.current_thread() is not threading.main_thread():
+        yield
+        return
+
+    def handler(signum: int, _frame: object) -> None:
+        raise _Terminated(signum)
+
+    previous = {sig: signal.signal(sig, handler) for sig in (signal.SIGTERM, signal.SIGHUP)}
+    try:
+        yield
+    finally:
+        for sig, old in previous.items():
+            signal.signal(sig, old)
+
+
+@contextmanager
+def _signals_ignored() -> Iterator[None]:
+    """While cleaning up, a second Ctrl-C must not abandon the children we are killing."""
+    if threading.current_thread() is not threading.main_thread():
+        yield
+        return
+    sigs = (signal.SIGINT, signal.SIGTERM, signal.SIGHUP)
+    previous = {sig: signal.signal(sig, signal.SIG_IGN) for sig in sigs}
+    try:
+        yield
+    finally:
+        for sig, old in previous.items():
+            signal.signal(sig, old)
+
+
+@dataclass
+class RunOutcome:
+    results: list[IterationResult]
+    logs: dict[str, list[str]]
+    interrupted_by: int | None  # signal number, None if the run completed
+
+
+# What worker threads send the main thread: a line of -v output, or a finished iteration.
+Event = tuple[IterationSpec, str] | IterationResult
+
+
+class StressRun:
+    """Schedules the iterations and feeds their events to the reporter."""
+
+    def __init__(self, opts: Options, tests: Sequence[str], log_dir: Path,
+                 reporter: Reporter) -> None:
+        self.opts = opts
+        self.tests = list(tests)
+        self.log_dir = log_dir
+        self.capture_dir = log_dir / ".running"
+        self.reporter = reporter
+        self.registry = ProcessRegistry()
+        self.events: queue.Queue[Event] = queue.Queue()
+        self.results: list[IterationResult] = []
+        self.logs: dict[str, list[str]] = {}
+
+    def specs(self) -> list[IterationSpec]:
+        # Iteration-major order: every test gets its first runs early, so a broken
+        # test shows up in the first minutes of a long loop.
+        return [build_iteration(self.opts, test, i)
+                for i in range(1, self.opts.iterations + 1) for test in self.tests]
+
+    def _job(self, spec: IterationSpec) -> None:
+        if self.registry.stopping:
+            return
+        sink = self._sink if self.opts.verbose else None
+        capture = self.capture_dir / spec.log_name
+        try:
+            result = run_iteration(spec, self.opts.tests_dir, self.opts.timeout, capture,
+                                   self.registry, sink)
+        except Exception as exc:  # noqa: BLE001 - the main loop must always hear back
+            result = IterationResult(spec, None, 0.0, capture, error=repr(exc))
+        self.events.put(result)
+
+    def _sink(self, spec: IterationSpec, text: str) -> None:
+        self.events.put((spec, text))
+
+    def _handle(self, event: Event) -> None:
+        if not isinstance(event, IterationResult):
+            self.reporter.line(*event)
+            return
+        self.results.append(event)
+        log_path = None
+        if event.failed or event.interrupted:
+            log_path = save_failure_log(event, self.log_dir)
+            self.logs.setdefault(event.spec.test_id, []).append(str(log_path))
+        else:
+            event.capture.unlink(missing_ok=True)
+        if not event.interrupted:
+            self.reporter.finished(event, log_path)
+
+    def run(self) -> RunOutcome:
+        specs = self.specs()
+        self.capture_dir.mkdir()
+        self.reporter.start(len(specs), len(self.tests), self.log_dir)
+        interrupted_by: int | None = None
+        pool = ThreadPoolExecutor(max_workers=self.opts.parallel, thread_name_prefix="stress")
+        try:
+            with _signals_raise():
+                for spec in specs:
+                    pool.submit(self._job, spec)
+                while len(self.results) < len(specs):
+                    self._handle(self.events.get())  # blocks; Ctrl-C interrupts it
+        except KeyboardInterrupt:
+            interrupted_by = signal.SIGINT
+        except _Terminated as exc:
+            interrupted_by = exc.signum
+        finally:
+            with _signals_ignored():
+                if interrupted_by is not None:
+                    self.registry.stop_all()
+                # Killed iterations return at once; queued ones are cancelled.
+                pool.shutdown(wait=True, cancel_futures=True)
+                self._drain()
+                self.reporter.stop()
+                _remove_if_empty(self.capture_dir)
+        return RunOutcome(self.results, self.logs, interrupted_by)
+
+    def _drain(self) -> None:
+        while True:
+            try:
+                self._handle(self.events.get_nowait())
+            except queue.Empty:
+                return
+
+
+def _remove_if_empty(path: Path) -> None:
+    try:
+        path.rmdir()
+    except OSError:
+        pass
+
+
+def report(console: Console, opts: Options, tests: Sequence[str], outcome: RunOutcome,
+           log_dir: Path) -> int:
+    """Print the table and closing lines, write summary.json; return the exit code."""
+    stats = summarize(tests, outcome.results)
+    write_summary(log_dir / "summary.json", stats, log_dir, outcome.interrupted_by is not None,
+                  outcome.logs)
+    console.print(build_table(stats, opts.iterations))
+    runs = sum(s.runs for s in stats.values())
+    failures = sum(s.failures for s in stats.values())
+    if outcome.interrupted_by is not None:
+        cancelled = len(tests) * opts.iterations - runs
+        console.print(f"Interrupted: {cancelled} iteration(s) not completed.", markup=False)
+    if failures or outcome.logs:
+        console.print(f"Logs of failing/interrupted iterations: {log_dir}", markup=False)
+    # The 'N passed, N failed' line is the closing line CI log readers understand.
+    console.print(f"stress: {runs - failures} passed, {failures} failed", markup=False)
+    if outcome.interrupted_by is not None:
+        return 128 + outcome.interrupted_by
+    return EXIT_FAILED if failures else EXIT_OK
+
+
+def main(argv: Sequence[str] | None = None) -> int:
+    opts = parse_args(sys.argv[1:] if argv is None else argv)
+    try:
+        tests = collect_tests(opts)
+        log_dir = make_log_dir(opts.log_root)
+    except UsageError as exc:
+        print(f"run_tests.sh: error: {exc}", file=sys.stderr)
+        return EXIT_USAGE
+    except KeyboardInterrupt:
+        return EXIT_INTERRUPTED
+    console = make_console(opts.display)
+    reporter = make_reporter(opts.display, console)
+    outcome = StressRun(opts, tests, log_dir, reporter).run()
+    return report(console, opts, tests, outcome, log_dir)
+
+
+if __name__ == "__main__":
+    sys.exit(main())
