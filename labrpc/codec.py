@@ -34,7 +34,7 @@ import dataclasses
 import struct
 from typing import Any, Callable, TypeVar
 
-__all__ = ["CodecError", "Encoded", "register", "encode", "decode"]
+__all__ = ["CodecError", "Encoded", "encoded_list", "register", "encode", "decode"]
 
 T = TypeVar("T")
 
@@ -81,6 +81,13 @@ class Encoded:
 
     def __init__(self, data: bytes) -> None:
         self.data = data
+
+
+def encoded_list(count: int, joined: bytes) -> Encoded:
+    """A list of ``count`` values from the concatenation of their separate encodings."""
+    header = bytearray([_LIST])
+    _varint(header, count)
+    return Encoded(bytes(header) + joined)
 
 
 # --- encoding ------------------------------------------------------------------------------

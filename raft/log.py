@@ -8,8 +8,9 @@ check for the first entry after a snapshot needs.
 Invariant: snapshot_index <= last_index; the entry at list position p has index
 snapshot_index + p.
 
-Each entry is also kept encoded (as the tuple (term, command)), made once when it enters
-the log, so persisting a long log joins bytes instead of re-encoding every entry each time.
+Each entry is also kept encoded (as the tuple (term, command)) in one growing buffer, made
+once when it enters the log, so persisting a long log copies bytes instead of re-encoding
+every entry each time (which made every start() cost O(log length) in Python code).
 """
 
 from __future__ import annotations
@@ -25,7 +26,10 @@ class IndexCompacted(LookupError):
 class RaftLog:
     def __init__(self, snapshot_index: int = 0, snapshot_term: int = 0, entries: list[LogEntry] | None = None) -> None:
         self._entries: list[LogEntry] = [LogEntry(snapshot_term, None)]
-        self._encoded: list[codec.Encoded] = [codec.Encoded(b"")]  # parallel to _entries
+        # The encodings of _entries[1:], back to back; entry p ends at _ends[p] (the dummy
+        # entry 0 is not encoded: _ends[0] == 0).
+        self._encoded = bytearray()
+        self._ends: list[int] = [0]
         self.snapshot_index = snapshot_index
         self.append(entries or [])
 
@@ -94,23 +98,29 @@ class RaftLog:
 
     def append(self, entries: list[LogEntry]) -> None:
         self._entries.extend(entries)
-        self._encoded.extend(codec.Encoded(codec.encode((e.term, e.command))) for e in entries)
+        for e in entries:
+            self._encoded += codec.encode((e.term, e.command))
+            self._ends.append(len(self._encoded))
 
     def truncate_from(self, index: int) -> None:
         """Delete the entry at index and all that follow it (figure 2, AppendEntries 3)."""
         if index <= self.snapshot_index:
             raise IndexCompacted(f"cannot truncate at {index}: committed into the snapshot at {self.snapshot_index}")
-        del self._entries[index - self.snapshot_index:]
-        del self._encoded[index - self.snapshot_index:]
+        position = index - self.snapshot_index
+        del self._entries[position:]
+        del self._encoded[self._ends[position - 1]:]
+        del self._ends[position:]
 
     def compact_to(self, index: int) -> None:
         """Drop the entries up through index, which a snapshot now covers (§7)."""
         if not self.snapshot_index < index <= self.last_index:
             raise IndexError(f"cannot compact to {index}: the log holds ({self.snapshot_index}, {self.last_index}]")
         term = self.term_at(index)
-        keep_from = index - self.snapshot_index + 1
-        self._entries = [LogEntry(term, None)] + self._entries[keep_from:]
-        self._encoded = [codec.Encoded(b"")] + self._encoded[keep_from:]
+        position = index - self.snapshot_index
+        cut = self._ends[position]
+        self._entries = [LogEntry(term, None)] + self._entries[position + 1:]
+        del self._encoded[:cut]
+        self._ends = [0] + [end - cut for end in self._ends[position + 1:]]
         self.snapshot_index = index
 
     def reset_to_snapshot(self, index: int, term: int) -> None:
@@ -120,14 +130,15 @@ class RaftLog:
             self.compact_to(index)
             return
         self._entries = [LogEntry(term, None)]
-        self._encoded = [codec.Encoded(b"")]
+        self._encoded = bytearray()
+        self._ends = [0]
         self.snapshot_index = index
 
     # --- persistence -----------------------------------------------------------------------
 
-    def encoded_tail(self) -> list[codec.Encoded]:
-        """The entries after the snapshot, encoded as (term, command) tuples, for persisting."""
-        return self._encoded[1:]
+    def encoded_tail(self) -> codec.Encoded:
+        """The entries after the snapshot, as an encoded list of (term, command) tuples."""
+        return codec.encoded_list(len(self._entries) - 1, bytes(self._encoded))
 
     def __str__(self) -> str:
         return f"log(snap=({self.snapshot_index},T{self.snapshot_term}) last=({self.last_index},T{self.last_term}))"

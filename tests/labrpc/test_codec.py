@@ -3,11 +3,11 @@
 from __future__ import annotations
 
 import pickle
-import threading
 from dataclasses import dataclass, field
 
 import pytest
 
+import runtime
 from labrpc import Network, Server, Service, codec, handler
 
 
@@ -62,7 +62,7 @@ def test_more_compact_than_pickle_and_gob_sized():
 
 def test_unregistered_and_unencodable_values_are_refused_naming_the_field():
     with pytest.raises(codec.CodecError, match=r"Message\.table\['lock'\].*lock.*not a plain value"):
-        codec.encode(Message(table={"lock": threading.Lock()}))
+        codec.encode(Message(table={"lock": runtime.Lock()}))
     with pytest.raises(codec.CodecError, match=r"Message\.entries\[0\].*NotRegistered.*register it"):
         codec.encode(Message(entries=[NotRegistered()]))
     with pytest.raises(codec.CodecError, match="function"):

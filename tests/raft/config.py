@@ -35,7 +35,9 @@ reads as a story beside the peers' own lines.
 from __future__ import annotations
 
 import string
-from typing import Any, Callable, NoReturn, Protocol
+from collections.abc import Callable
+from types import TracebackType
+from typing import Any, NoReturn, Protocol
 
 import raft
 import runtime
@@ -143,7 +145,8 @@ class Config:
     def __enter__(self) -> Config:
         return self
 
-    def __exit__(self, exc_type: Any, exc: Any, tb: Any) -> None:
+    def __exit__(self, exc_type: type[BaseException] | None, exc: BaseException | None,
+                 tb: TracebackType | None) -> None:
         self.cleanup(failed=exc_type is not None)
 
     # --- crashes and restarts --------------------------------------------------------------
@@ -158,12 +161,13 @@ class Config:
             # a fresh persister, in case old instance continues to update the Persister.
             # but copy old persister's content so that we always pass Make() the last
             # persisted state.
-            if self.saved[i] is not None:
-                self.saved[i] = self.saved[i].copy()
+            saved = self.saved[i]
+            if saved is not None:
+                saved = self.saved[i] = saved.copy()
             rf, apply_ch = self.rafts[i], self.apply_chs[i]
 
         if rf is not None:
-            rf.kill()  # outside mu: kill() may wait for the peer's threads
+            rf.kill()  # outside mu, as the course: a Raft never runs while the tester holds it
             with self.mu:
                 self.rafts[i] = None
         if apply_ch is not None:
@@ -173,12 +177,11 @@ class Config:
                 if self.apply_chs[i] is apply_ch:
                     self.apply_chs[i] = None
 
-        with self.mu:
-            if self.saved[i] is not None:
-                raft_log = self.saved[i].read_raft_state()
-                snapshot = self.saved[i].read_snapshot()
-                self.saved[i] = Persister()
-                self.saved[i].save(raft_log, snapshot)
+        if saved is not None:
+            fresh = Persister()
+            fresh.save(saved.read_raft_state(), saved.read_snapshot())
+            with self.mu:
+                self.saved[i] = fresh
 
     def start1(self, i: int, applier: Applier) -> None:
         """Start or re-start a Raft; if one already exists, "kill" it first.
@@ -204,9 +207,10 @@ class Config:
             # a fresh persister, so the old instance doesn't overwrite the new instance's
             # persisted state. but copy the old persister's content so that we always pass
             # Make() the last persisted state.
-            if self.saved[i] is not None:
-                self.saved[i] = self.saved[i].copy()
-                snapshot = self.saved[i].read_snapshot()
+            old = self.saved[i]
+            if old is not None:
+                persister = self.saved[i] = old.copy()
+                snapshot = persister.read_snapshot()
                 if len(snapshot) > 0:
                     # mimic KV server and process snapshot now.
                     # ideally Raft should send it up on applyCh...
@@ -214,8 +218,7 @@ class Config:
                     if err:
                         fatal(err)
             else:
-                self.saved[i] = Persister()
-            persister = self.saved[i]
+                persister = self.saved[i] = Persister()
 
         apply_ch: Channel = Channel()
         rf = raft.make(ends, i, persister, apply_ch)
@@ -240,8 +243,8 @@ class Config:
             self.connected[i] = True
             peers = [j for j in range(self.n) if self.connected[j]]
         for j in peers:
-            self.net.enable(self.endnames[i][j], True)  # outgoing ClientEnds
-            self.net.enable(self.endnames[j][i], True)  # incoming ClientEnds
+            self.net.enable(self._endname(i, j), True)  # outgoing ClientEnds
+            self.net.enable(self._endname(j, i), True)  # incoming ClientEnds
 
     def disconnect(self, i: int) -> None:
         """Detach server i from the net."""
@@ -250,9 +253,15 @@ class Config:
             self.connected[i] = False
         for j in range(self.n):
             if self.endnames[i] is not None:
-                self.net.enable(self.endnames[i][j], False)  # outgoing ClientEnds
+                self.net.enable(self._endname(i, j), False)  # outgoing ClientEnds
             if self.endnames[j] is not None:
-                self.net.enable(self.endnames[j][i], False)  # incoming ClientEnds
+                self.net.enable(self._endname(j, i), False)  # incoming ClientEnds
+
+    def _endname(self, i: int, j: int) -> str:
+        """The name of the end on which server i (its current instance) sends to server j."""
+        names = self.endnames[i]
+        assert names is not None, f"server {i} was never started"
+        return names[j]
 
     def rpc_count(self, server: int) -> int:
         """RPCs delivered to one server (its dispatcher's count, reset when it restarts)."""
@@ -290,8 +299,7 @@ class Config:
                 err_msg = f"commit index={m.command_index} server={i} {m.command} != server={j} {old}"
         prevok = (m.command_index - 1) in self.logs[i]
         self.logs[i][m.command_index] = v
-        if m.command_index > self.max_index:
-            self.max_index = m.command_index
+        self.max_index = max(self.max_index, m.command_index)
         return err_msg, prevok
 
     def applier(self, i: int, apply_ch: Channel) -> None:
@@ -389,7 +397,7 @@ class Config:
             leaders: dict[int, list[int]] = {}
             for i in range(self.n):
                 if self.connected[i]:
-                    term, leader = self.rafts[i].get_state()
+                    term, leader = self._live(i).get_state()
                     if leader:
                         leaders.setdefault(term, []).append(i)
 
@@ -400,9 +408,9 @@ class Config:
                 last_term_with_leader = max(last_term_with_leader, term)
 
             if leaders:
-                leader = leaders[last_term_with_leader][0]
-                debug.log("TEST", f"check_one_leader: S{leader} leads term {last_term_with_leader}")
-                return leader
+                winner = leaders[last_term_with_leader][0]
+                debug.log("TEST", f"check_one_leader: S{winner} leads term {last_term_with_leader}")
+                return winner
         fatal("expected one leader, got none")
 
     def check_terms(self) -> int:
@@ -410,7 +418,7 @@ class Config:
         term = -1
         for i in range(self.n):
             if self.connected[i]:
-                xterm, _ = self.rafts[i].get_state()
+                xterm, _ = self._live(i).get_state()
                 if term == -1:
                     term = xterm
                 elif term != xterm:
@@ -422,10 +430,16 @@ class Config:
         """Check that none of the connected servers thinks it is the leader."""
         for i in range(self.n):
             if self.connected[i]:
-                _, is_leader = self.rafts[i].get_state()
+                _, is_leader = self._live(i).get_state()
                 if is_leader:
                     fatal(f"expected no leader among connected servers, but {i} claims to be leader")
         debug.log("TEST", "check_no_leader: none")
+
+    def _live(self, i: int) -> RaftPeer:
+        """The running Raft of a connected server (a connected server is always running)."""
+        rf = self.rafts[i]
+        assert rf is not None, f"server {i} is connected but not running"
+        return rf
 
     def n_committed(self, index: int) -> tuple[int, Any]:
         """How many servers think a log entry is committed? (count, the value)."""
@@ -521,7 +535,7 @@ class Config:
 
     def log_size(self) -> int:
         """Maximum log size across all servers."""
-        return max(saved.raft_state_size() for saved in self.saved)
+        return max(saved.raft_state_size() for saved in self.saved if saved is not None)
 
     # --- begin, end, cleanup ----------------------------------------------------------------
 

@@ -411,6 +411,7 @@ def test_rejoin_2b() -> None:
         cfg.disconnect(leader1)
 
         # make old leader try to agree on some entries
+        debug.log("TEST", f"start(102), start(103), start(104) on the partitioned S{leader1}")
         cfg.rafts[leader1].start(102)
         cfg.rafts[leader1].start(103)
         cfg.rafts[leader1].start(104)
@@ -509,7 +510,7 @@ def test_count_2b() -> None:
             """RPCs delivered to the servers (their dispatch counts, not the network total)."""
             return sum(cfg.rpc_count(j) for j in range(servers))
 
-        leader = cfg.check_one_leader()
+        cfg.check_one_leader()
 
         total1 = rpcs()
 

@@ -1,0 +1,132 @@
+"""Raft throughput and latency on the reliable simulated network (prints figures).
+
+    python benchmarks/raft_bench.py [--seconds 3] [--callers 8] [--samples 300]
+
+For 3 and 5 peers: commands committed and applied per second while many threads call
+start() on the leader at once, and the median / p99 latency from start() to the leader
+applying the command when commands go one at a time.
+"""
+
+from __future__ import annotations
+
+import argparse
+import statistics
+import sys
+from pathlib import Path
+
+sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
+
+import raft  # noqa: E402
+import runtime  # noqa: E402
+from labrpc import Channel, Network, Server, Service  # noqa: E402
+
+
+class Cluster:
+    def __init__(self, n: int) -> None:
+        self.net = Network()
+        self.channels = [Channel() for _ in range(n)]
+        self.rafts = []
+        for i in range(n):
+            ends = []
+            for j in range(n):
+                end = self.net.make_end(f"{i}->{j}")
+                self.net.connect(f"{i}->{j}", j)
+                self.net.enable(f"{i}->{j}", True)
+                ends.append(end)
+            rf = raft.make(ends, i, raft.Persister(), self.channels[i])
+            server = Server()
+            server.add_service(Service(rf))
+            self.net.add_server(i, server)
+            self.rafts.append(rf)
+        self.mu = runtime.Lock()
+        self.applied_cond = runtime.Condition(self.mu)
+        self.applied = [0] * n  # highest index each peer applied
+        self.appliers = [runtime.go(self._apply_loop, i, name=f"bench-applier-{i}") for i in range(n)]
+
+    def _apply_loop(self, i: int) -> None:
+        for msg in self.channels[i]:
+            with self.mu:
+                self.applied[i] = msg.command_index
+                self.applied_cond.notify_all()
+
+    def leader(self) -> raft.Raft:
+        deadline = runtime.now() + 10
+        while runtime.now() < deadline:
+            for rf in self.rafts:
+                if rf.get_state()[1]:
+                    return rf
+            runtime.sleep(0.05)
+        raise RuntimeError("no leader elected within 10 s")
+
+    def wait_applied(self, peer: int, index: int, everywhere: bool = False) -> None:
+        with self.mu:
+            while (min(self.applied) if everywhere else self.applied[peer]) < index:
+                self.applied_cond.wait()
+
+    def shutdown(self) -> None:
+        for rf in self.rafts:
+            rf.kill()
+        for ch in self.channels:
+            ch.close()
+        self.net.cleanup()
+
+
+def throughput(cluster: Cluster, seconds: float, callers: int) -> float:
+    leader = cluster.leader()
+    stop = runtime.Event()
+    last_index = [0] * callers
+
+    def caller(k: int) -> None:
+        n = 0
+        while not stop.is_set():
+            index, _, ok = leader.start(f"c{k}-{n}")
+            if not ok:
+                raise RuntimeError("leadership changed during the benchmark")
+            last_index[k] = index
+            n += 1
+            if n % 64 == 0:
+                cluster.wait_applied(leader.me, index)  # keep the backlog bounded
+
+    start_applied = min(cluster.applied)
+    t0 = runtime.now()
+    threads = [runtime.go(caller, k, name=f"caller-{k}") for k in range(callers)]
+    runtime.sleep(seconds)
+    stop.set()
+    for t in threads:
+        t.join()
+    cluster.wait_applied(leader.me, max(last_index), everywhere=True)
+    elapsed = runtime.now() - t0
+    return (max(last_index) - start_applied) / elapsed
+
+
+def latency(cluster: Cluster, samples: int) -> tuple[float, float]:
+    leader = cluster.leader()
+    times = []
+    for n in range(samples):
+        t0 = runtime.now()
+        index, _, _ = leader.start(f"lat-{n}")
+        cluster.wait_applied(leader.me, index)
+        times.append(runtime.now() - t0)
+    times.sort()
+    return statistics.median(times) * 1000, times[int(len(times) * 0.99) - 1] * 1000
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
+    parser.add_argument("--seconds", type=float, default=3.0, help="length of the throughput run")
+    parser.add_argument("--callers", type=int, default=8, help="threads calling start() at once")
+    parser.add_argument("--samples", type=int, default=300, help="sequential commands timed for latency")
+    args = parser.parse_args()
+    print(f"{'peers':>5} {'applied cmds/s':>15} {'median ms':>10} {'p99 ms':>8}")
+    for n in (3, 5):
+        cluster = Cluster(n)
+        try:
+            median, p99 = latency(cluster, args.samples)
+            rate = throughput(cluster, args.seconds, args.callers)
+        finally:
+            cluster.shutdown()
+        print(f"{n:>5} {rate:>15.0f} {median:>10.2f} {p99:>8.2f}", flush=True)
+
+
+if __name__ == "__main__":
+    main()
