@@ -21,6 +21,7 @@ class ElectionMixin:
                 if remaining > 0:
                     self.ticker_cond.wait(remaining)
                     continue
+                self._log_locked("TIMR", "election timeout")
                 self._start_election_locked()
 
     def _start_election_locked(self) -> None:
@@ -34,6 +35,7 @@ class ElectionMixin:
     def _ask_for_vote(self, peer: int, args: RequestVoteArgs, votes: list[int]) -> None:
         ok, reply = self.peers[peer].call("Raft.RequestVote", args)
         if not ok:
+            self._log("DROP", "vote request to S%d lost", peer)
             return
         with self.mu:
             self._handle_vote_reply_locked(peer, args, reply, votes)
@@ -41,7 +43,10 @@ class ElectionMixin:
     def _handle_vote_reply_locked(self, peer: int, args: RequestVoteArgs, reply: RequestVoteReply,
                                   votes: list[int]) -> None:
         self._observe_term_locked(reply.term)
-        if self.role is not Role.CANDIDATE or self.current_term != args.term or not reply.vote_granted:
+        if not reply.vote_granted:
+            self._log_locked("VOTE", "S%d refused (its term %d)", peer, reply.term)
+            return
+        if self.role is not Role.CANDIDATE or self.current_term != args.term:
             return  # a stale reply from an election that is over
         votes[0] += 1
         self._log_locked("VOTE", "got vote from S%d (%d votes)", peer, votes[0])

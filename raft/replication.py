@@ -71,6 +71,7 @@ class ReplicationMixin:
         prev = progress.next_index - 1
         args = AppendEntriesArgs(self.current_term, self.me, prev, self.log.term_at(prev),
                                  self.log.entries_from(prev + 1), self.commit_index)
+        self._log_locked("APND", "send %s to S%d", args, peer)
         runtime.go(self._append_entries_to, peer, progress, args, name=f"S{self.me}-ae-S{peer}")
 
     def _append_entries_to(self, peer: int, progress: PeerProgress, args: AppendEntriesArgs) -> None:
@@ -79,6 +80,7 @@ class ReplicationMixin:
             progress.in_flight -= 1
             if not ok:
                 progress.paused = True
+                self._log_locked("DROP", "AE to S%d lost", peer)
                 return
             self._handle_append_entries_reply_locked(peer, progress, args, reply)
 
@@ -89,6 +91,7 @@ class ReplicationMixin:
             return  # a reply to a leadership that is over
         if reply.success:
             if progress.maybe_update(args.prev_log_index + len(args.entries)):
+                self._log_locked("APND", "S%d accepted: %s", peer, progress)
                 self._maybe_advance_commit_locked()
         elif args.prev_log_index + 1 == progress.next_index:  # else a stale rejection
             progress.back_up_to(self._next_index_after_conflict_locked(reply))
@@ -132,6 +135,8 @@ class ReplicationMixin:
                 return reply
             self._hear_from_leader_locked(args.leader_id)
             reply.success = self._accept_entries_locked(args, reply)
+            if reply.success:
+                self._log_locked("APND", "accepted %s", args)
             return reply
 
     def _hear_from_leader_locked(self, leader_id: int) -> None:

@@ -58,6 +58,8 @@ class SnapshotMixin:
             self._observe_term_locked(args.term)
             reply = InstallSnapshotReply(self.current_term)
             if args.term < self.current_term:
+                self._log_locked("DROP", "rejected InstallSnapshot(T%d from S%d at %d): stale term", args.term,
+                                 args.leader_id, args.last_included_index)
                 return reply  # rule 1
             self._hear_from_leader_locked(args.leader_id)
             if args.last_included_index <= self.commit_index:

@@ -4,7 +4,7 @@ Usage (``run_tests.sh`` is a thin wrapper that cds to the repo root and calls th
 
     python -m tools.stress [-n ITERATIONS] [-p PARALLEL] [-t TIMEOUT_S] [-v]
                            [--tests-dir DIR] [--log-root DIR] [--display MODE]
-                           [PATTERN ...] [-- PYTEST_ARGS ...]
+                           [--debug[=TOPICS]] [PATTERN ...] [-- PYTEST_ARGS ...]
 
 Selection. A PATTERN selects tests the way ``pytest -k`` does (a case-insensitive substring
 of a test's keywords: its name, its module, its folders), so ``2A`` selects every test whose
@@ -20,6 +20,16 @@ stdout/stderr is captured to a file; a passing iteration's file is deleted, a fa
 is kept as ``<log-root>/<timestamp>/<test>-<iteration>.log`` (a header records the command
 and metadata, a footer the outcome). ``summary.json`` in the same folder holds the per-test
 table in machine-readable form.
+
+Debug logs and timelines. ``--debug`` runs every iteration with ``PY6824_DEBUG=1`` (every
+topic), ``--debug=VOTE,LEAD,TEST`` with those topics only (codes or names, see
+tools/debuglog.py; the topics need the ``=``, so ``--debug 2A`` still means "every topic, tests
+matching 2A"). It also passes ``--capture=no`` to pytest (before PYTEST_ARGS, which may
+override it), so the debug lines reach the log as they happen, even for an iteration killed by
+the timeout, whose captured output pytest would never print. A kept log that holds debug lines
+(from ``--debug``, or a PY6824_DEBUG exported in the shell) gets an HTML timeline beside it:
+``<test>-<iteration>.html`` (``python -m tools.timeline``); ``python -m tools.logview LOG``
+shows the same log as columns in the terminal.
 
 Exit codes: 0 all passed, 1 any iteration failed or timed out, 2 bad usage (argparse errors,
 a pattern matching nothing, a collection error), 130 on Ctrl-C (128+N on SIGTERM/SIGHUP).
@@ -37,9 +47,8 @@ Hook points for later features
   derives a seed there (e.g. from the run's timestamp, the test id and the iteration), passes
   it via argv or env, and adds ``metadata["seed"]``; nothing else needs to change for the
   seed to be used and recorded.
-* Timelines: :func:`save_failure_log` is the single place a failing iteration's log is
-  finalised; a post-processing step (e.g. writing ``<test>-<iteration>.timeline.html`` from
-  the log) goes at the end of that function.
+* Post-processing a kept log: :func:`save_failure_log` is the single place a failing
+  iteration's log is finalised; it writes the timeline there, and further steps go beside it.
 """
 
 from __future__ import annotations
@@ -76,6 +85,8 @@ from rich.progress import (
 )
 from rich.table import Table
 from rich.text import Text
+
+from tools import debuglog, timeline
 
 EXIT_OK = 0
 EXIT_FAILED = 1
@@ -119,6 +130,7 @@ class Options:
     log_root: Path = Path("stress-logs")
     display: str = "auto"
     python: str = sys.executable
+    debug: str = ""  # PY6824_DEBUG for the iterations; "" leaves the environment alone
 
 
 def _positive_int(text: str) -> int:
@@ -148,6 +160,19 @@ def _existing_dir(text: str) -> Path:
     return path.resolve()
 
 
+def _debug_topics(text: str) -> str:
+    """--debug's value as PY6824_DEBUG wants it: "1" for every topic, else a list of codes."""
+    if text.strip().lower() in ("1", "all"):
+        return "1"
+    try:
+        codes = debuglog.topic_codes(text)
+    except ValueError as exc:
+        raise argparse.ArgumentTypeError(str(exc)) from None
+    if not codes:
+        raise argparse.ArgumentTypeError("expected topics after --debug=, e.g. --debug=VOTE,TEST")
+    return ",".join(sorted(codes))
+
+
 def build_parser() -> argparse.ArgumentParser:
     """Our own flags (pytest's come after '--' and never reach argparse)."""
     parser = argparse.ArgumentParser(
@@ -175,6 +200,11 @@ def build_parser() -> argparse.ArgumentParser:
     parser.add_argument("--display", choices=("auto", "rich", "plain"), default="auto",
                         help="live progress (rich) or status lines (plain); auto picks rich "
                         "on a terminal")
+    # default None, not "": argparse would run a string default through _debug_topics.
+    parser.add_argument("--debug", type=_debug_topics, default=None, metavar="TOPICS",
+                        help="run iterations with PY6824_DEBUG (bare --debug: every topic; "
+                        "--debug=VOTE,LEAD: those) and pytest --capture=no; failing "
+                        "iterations' logs get an HTML timeline beside them")
     parser.add_argument("patterns", nargs="*", metavar="PATTERN",
                         help="pytest -k style substring, or a path / node id; OR-ed")
     return parser
@@ -190,6 +220,9 @@ def parse_args(argv: Sequence[str]) -> Options:
     if "--" in argv:
         cut = argv.index("--")
         argv, pytest_args = argv[:cut], argv[cut + 1:]
+    # A bare --debug means every topic. Spelled out here rather than with nargs="?", which
+    # would swallow the pattern in 'run_tests.sh --debug 2A' as a topic list.
+    argv = ["--debug=1" if arg == "--debug" else arg for arg in argv]
     # Intermixed so that 'run_tests.sh 2A -n 5 2B' works like the ordering a shell user expects.
     ns = build_parser().parse_intermixed_args(argv)
     return Options(
@@ -202,6 +235,7 @@ def parse_args(argv: Sequence[str]) -> Options:
         tests_dir=ns.tests_dir or Path.cwd(),
         log_root=ns.log_root,
         display=ns.display,
+        debug=ns.debug or "",
     )
 
 
@@ -299,11 +333,15 @@ def build_iteration(opts: Options, test_id: str, iteration: int) -> IterationSpe
     and record it in ``metadata`` (every metadata key lands in the log header and in
     summary.json).
     """
+    # With --debug, uncaptured: a timed-out iteration's debug lines are in its log too.
+    capture = ("--capture=no",) if opts.debug else ()
     argv = (opts.python, "-m", "pytest", test_id, f"--rootdir={opts.tests_dir}",
             "-o", f"faulthandler_timeout={faulthandler_seconds(opts.timeout):g}",
-            *opts.pytest_args)
+            *capture, *opts.pytest_args)
     # Unbuffered so that -v streams lines as they happen and a killed child loses nothing.
     env = {"PYTHONUNBUFFERED": "1"}
+    if opts.debug:
+        env["PY6824_DEBUG"] = opts.debug
     metadata = {
         "test": test_id,
         "iteration": f"{iteration}/{opts.iterations}",
@@ -311,6 +349,8 @@ def build_iteration(opts: Options, test_id: str, iteration: int) -> IterationSpe
         "cwd": str(opts.tests_dir),
         "timeout_s": f"{opts.timeout:g}",
     }
+    if opts.debug:
+        metadata["debug"] = opts.debug
     return IterationSpec(test_id=test_id, iteration=iteration, argv=argv, env=env,
                          metadata=metadata, log_name=f"{log_stem(test_id)}-{iteration}.log")
 
@@ -454,15 +494,31 @@ def run_iteration(spec: IterationSpec, cwd: Path, timeout: float, capture: Path,
 def save_failure_log(result: IterationResult, log_dir: Path) -> Path:
     """Keep a failing (or interrupted) iteration's log; return where it is.
 
-    Hook for post-processing: a timeline of the failing run would be written next to the
-    log here, after the move (e.g. ``log_path.with_suffix('.timeline.html')``).
+    Post-processing of a kept log goes here, after the move: today the HTML timeline.
     """
     name = result.spec.log_name
     if result.interrupted:
         name = name.removesuffix(".log") + ".interrupted.log"
     log_path = log_dir / name
     result.capture.replace(log_path)
+    write_timeline_beside(log_path)
     return log_path
+
+
+def write_timeline_beside(log_path: Path) -> Path | None:
+    """``<log>.html`` (suffix replaced) when the log holds debug lines; the path or None.
+
+    A failure to draw is noted at the end of the log instead of raised: the log is what
+    matters, and the run must go on.
+    """
+    try:
+        if not debuglog.has_debug_lines(log_path):
+            return None
+        return timeline.write_timeline(log_path, log_path.with_suffix(".html"))
+    except Exception as exc:  # noqa: BLE001 - any bug in the drawing, see above
+        with open(log_path, "a", encoding="utf-8") as log:
+            log.write(f"# timeline: not written: {exc!r}\n")
+        return None
 
 
 # --------------------------------------------------------------------------- statistics

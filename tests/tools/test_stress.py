@@ -208,7 +208,9 @@ def test_node_id_pattern_verbose_and_pytest_args_pass_through(suite: Path) -> No
     (["-n", "abc"], "argument -n/--iterations: expected a positive integer, got 'abc'"),
     (["-p", "0"], "argument -p/--parallel: expected a positive integer, got '0'"),
     (["no_such_test_anywhere"], "no test matches no_such_test_anywhere"),
-], ids=["bad-flag", "non-integer-n", "zero-p", "matches-nothing"])
+    (["--debug=VOTE,bogus", "pass"], "argument --debug: unknown topic 'bogus'"),
+    (["--debug=", "pass"], "argument --debug: expected topics after --debug="),
+], ids=["bad-flag", "non-integer-n", "zero-p", "matches-nothing", "bad-debug-topic", "empty-debug"])
 def test_bad_usage_exits_2_with_a_clear_message(suite: Path, args: list[str],
                                                 message: str) -> None:
     proc = run_stress(suite, *args)
@@ -260,3 +262,88 @@ def test_eta_and_time_format() -> None:
     assert stress.estimate_eta(10.0, 0, 6) is None
     assert stress.format_seconds(3725) == "1:02:05"
     assert stress.format_seconds(None) == "-:--:--"
+
+
+# --------------------------------------------------------------------------- --debug and timelines
+
+# Writes debug lines in labrpc/debug.py's format when PY6824_DEBUG is set, as raft would.
+DEBUG_SUITE = '''
+import os, sys
+
+
+def test_story():
+    if os.environ.get("PY6824_DEBUG"):
+        # Formatted, as labrpc.debug does: a failure's traceback quotes this source.
+        for ms, rest in ((10, "TEST --  T-   - begin Test (X): " + os.environ["PY6824_DEBUG"]),
+                         (300, "LEAD S0  T1   C became candidate"),
+                         (301, "LEAD S0  T1   L became leader, log log()"),
+                         (350, "TEST --  T-   - cleanup")):
+            sys.stderr.write(f"{ms:08d} {rest}\\n")
+    assert False, "story over"
+'''
+
+
+@pytest.fixture
+def debug_suite(tmp_path: Path) -> Path:
+    path = tmp_path / "suite"
+    path.mkdir()
+    (path / "pytest.ini").write_text("[pytest]\naddopts = -p no:cacheprovider\n")
+    (path / "test_story.py").write_text(DEBUG_SUITE)
+    return path
+
+
+def _run_without_debug_env(suite: Path, *args: str) -> subprocess.CompletedProcess[str]:
+    env = {k: v for k, v in os.environ.items() if k != "PY6824_DEBUG"}
+    return subprocess.run(_cmd(suite, *args), cwd=ROOT, env=env, capture_output=True, text=True,
+                          timeout=RUN_LIMIT_S, stdin=subprocess.DEVNULL, check=False)
+
+
+def test_debug_flag_logs_uncaptured_and_writes_a_timeline(debug_suite: Path) -> None:
+    proc = _run_without_debug_env(debug_suite, "--debug=lead,TEST", "story")
+    assert proc.returncode == 1, proc.stdout + proc.stderr
+    log = run_dir(debug_suite) / "test_story.test_story-1.log"
+    text = log.read_text()
+    assert "# debug: LEAD,TEST" in text and "--capture=no" in text
+    assert "00000010 TEST --  T-   - begin Test (X): LEAD,TEST" in text
+    assert "Captured stderr" not in text  # uncaptured: the lines are where they happened
+    page = log.with_suffix(".html").read_text()
+    assert 'class="band role-L"' in page and "Test (X): LEAD,TEST" in page
+
+
+def test_without_debug_lines_no_timeline(debug_suite: Path) -> None:
+    proc = _run_without_debug_env(debug_suite, "story")
+    assert proc.returncode == 1, proc.stdout + proc.stderr
+    assert [p.name for p in run_dir(debug_suite).iterdir() if p.suffix != ".json"] == [
+        "test_story.test_story-1.log"]
+
+
+def test_parse_args_debug_forms() -> None:
+    bare = stress.parse_args(["--debug", "2A", "-n", "2"])
+    assert (bare.debug, bare.patterns) == ("1", ("2A",))  # the pattern is not a topic list
+    assert stress.parse_args(["--debug=vote,LEAD", "2A"]).debug == "LEAD,VOTE"
+    assert stress.parse_args(["--debug=all"]).debug == "1"
+    assert stress.parse_args(["2A", "--", "--debug"]).debug == ""  # pytest's, not ours
+    assert stress.parse_args(["2A"]).debug == ""
+
+
+def test_build_iteration_with_debug(tmp_path: Path) -> None:
+    opts = stress.Options(tests_dir=tmp_path, debug="VOTE", pytest_args=("--capture=fd",))
+    spec = stress.build_iteration(opts, "t.py::x", 1)
+    assert spec.env["PY6824_DEBUG"] == "VOTE" and spec.metadata["debug"] == "VOTE"
+    # Ours first, so that the user's own capture option wins.
+    assert spec.argv[-2:] == ("--capture=no", "--capture=fd")
+    plain = stress.build_iteration(stress.Options(tests_dir=tmp_path), "t.py::x", 1)
+    assert "PY6824_DEBUG" not in plain.env and "--capture=no" not in plain.argv
+
+
+def test_a_timeline_that_cannot_be_drawn_is_noted_in_the_log(tmp_path: Path,
+                                                             monkeypatch: pytest.MonkeyPatch) -> None:
+    log = tmp_path / "x-1.log"
+    log.write_text("00000001 LEAD S0  T1   C became candidate\n")
+
+    def broken(*_args: object) -> None:
+        raise RuntimeError("drawing bug")
+
+    monkeypatch.setattr(stress.timeline, "write_timeline", broken)
+    assert stress.write_timeline_beside(log) is None
+    assert log.read_text().endswith("# timeline: not written: RuntimeError('drawing bug')\n")

@@ -1,0 +1,154 @@
+"""Tests of the debug-log parser (tools/debuglog.py) and the terminal viewer (tools/logview.py).
+
+The fixtures are real runs, stdout and stderr merged as a stress iteration's log is:
+raft_2a.log is ``PY6824_DEBUG=1 pytest -k test_re_election_2a -s``; raft_2b_timeout.log is
+test_fail_agree_2b killed by ``--timeout 3`` (its thread dump trimmed to two stacks).
+"""
+
+from __future__ import annotations
+
+import io
+import subprocess
+import sys
+from pathlib import Path
+
+import pytest
+from rich.console import Console
+
+ROOT = Path(__file__).resolve().parents[2]
+# `python -m pytest` puts the repo root on sys.path; a bare `pytest` does not.
+if str(ROOT) not in sys.path:
+    sys.path.insert(0, str(ROOT))
+
+from tools import debuglog, logview  # noqa: E402
+
+FIXTURES = Path(__file__).parent / "fixtures"
+RE_ELECTION = FIXTURES / "raft_2a.log"
+TIMEOUT_2B = FIXTURES / "raft_2b_timeout.log"
+WIDTH = 120
+
+
+def view(capsys: pytest.CaptureFixture[str], *args: str, log: Path = RE_ELECTION) -> list[str]:
+    """The viewer's plain output (captured stdout is not a terminal) as lines."""
+    assert logview.main([str(log), "--width", str(WIDTH), *args]) == 0
+    return capsys.readouterr().out.splitlines()
+
+
+def line_with(lines: list[str], text: str) -> str:
+    found = [line for line in lines if text in line]
+    assert found, f"no line with {text!r}"
+    return found[0]
+
+
+# --------------------------------------------------------------------------- the parser
+
+
+def test_parse_line_reads_every_field() -> None:
+    line = debuglog.parse_line("00000514 VOTE S1  T1   C got vote from S0 (2 votes)\n", 7)
+    assert line == debuglog.DebugLine(514, "VOTE", 1, 1, "C", "got vote from S0 (2 votes)",
+                                      "00000514 VOTE S1  T1   C got vote from S0 (2 votes)", 7)
+    tester = debuglog.parse_line("00000538 TEST --  T-   - disconnect S1")
+    assert tester is not None and (tester.peer, tester.term, tester.role) == (None, None, "-")
+    assert debuglog.parse_line("Test (2A): election after network failure ...") is None
+    assert debuglog.parse_line("  ... Passed --   4.5  3  110    4400    0") is None
+
+
+def test_a_debug_line_after_pytest_progress_text_is_split_off() -> None:
+    entries = list(debuglog.parse_lines(["tests/raft/test_raft.py 00000035 TEST --  T-   - begin X\n"]))
+    assert entries == [debuglog.OtherLine("tests/raft/test_raft.py", 1),
+                       debuglog.DebugLine(35, "TEST", None, None, "-", "begin X",
+                                          "00000035 TEST --  T-   - begin X", 1)]
+
+
+def test_topics_by_code_or_name_and_unknown_ones_rejected() -> None:
+    assert debuglog.topic_codes("vote, LEAD,commit,") == {"VOTE", "LEAD", "CMIT"}
+    with pytest.raises(ValueError, match="unknown topic 'votes'"):
+        debuglog.topic_codes("votes")
+
+
+def test_fixture_peers_and_debug_lines() -> None:
+    entries = debuglog.read_entries(RE_ELECTION)
+    assert debuglog.peers_of(entries) == [0, 1, 2]
+    assert debuglog.has_debug_lines(RE_ELECTION)
+    assert sum(isinstance(e, debuglog.DebugLine) for e in entries) == 84
+
+
+# --------------------------------------------------------------------------- the viewer
+
+
+def test_one_column_per_peer(capsys: pytest.CaptureFixture[str]) -> None:
+    lines = view(capsys)
+    header = lines[0]
+    assert header.split() == ["ms", "S0", "S1", "S2"]
+    # Each peer's line starts where its header does.
+    for text, peer in (("S0 (2 votes)", "S1"), ("voted for S0", "S2"), ("became leader", "S1")):
+        row = line_with(lines, text)
+        assert row.index("VOTE" if "vote" in text else "LEAD") == header.index(peer), row
+    assert line_with(lines, "00000931 PERS T2 C saved 28 bytes").startswith("00000931 PERS")  # S0
+
+
+def test_tester_and_non_debug_lines_span_the_full_width(capsys: pytest.CaptureFixture[str]) -> None:
+    lines = view(capsys)
+    assert "00000538 TEST disconnect S1" in lines
+    assert "Test (2A): election after network failure ..." in lines
+    assert "tests/raft/test_raft.py" in lines  # the prefix, split from the debug line after it
+    # A traceback line longer than the width stays one line (soft wrap): greppable.
+    lines = view(capsys, log=TIMEOUT_2B)
+    traceback_line = ('  File "/root/.pyenv/versions/3.11.7/lib/python3.11/threading.py", line 1045, '
+                      'in _bootstrap_inner')
+    assert traceback_line in lines
+    assert "+" * 35 + " Timeout " + "+" * 36 in lines
+
+
+def test_only_ignore_and_peers_filters(capsys: pytest.CaptureFixture[str]) -> None:
+    only = "\n".join(view(capsys, "--only", "vote"))
+    assert "voted for S1" in only and "PERS" not in only and "TEST" not in only
+    assert "Test (2A): election after network failure ..." in only  # other lines stay
+
+    ignored = "\n".join(view(capsys, "--ignore", "PERS,test"))
+    assert "became candidate" in ignored and "saved 28 bytes" not in ignored and "TEST" not in ignored
+
+    lines = view(capsys, "--peers", "0,2")
+    assert lines[0].split() == ["ms", "S0", "S2"]
+    text = "\n".join(lines)
+    assert "got vote from S0" not in text  # S1's line
+    assert "voted for S1" in text and "00000538 TEST disconnect S1" in text
+
+
+def test_time_window(capsys: pytest.CaptureFixture[str]) -> None:
+    text = "\n".join(view(capsys, "--from", "900", "--to", "1100"))
+    assert "00000931" in text and "00001017" in text
+    assert "00000514" not in text and "00001528" not in text
+    assert "test session starts" not in text  # before any debug line: outside a --from window
+
+
+def test_plain_output_has_no_escape_codes_or_trailing_blanks(capsys: pytest.CaptureFixture[str]) -> None:
+    lines = view(capsys, "--plain")
+    assert not any("\x1b[" in line for line in lines)
+    assert all(line == line.rstrip() for line in lines)
+
+
+def test_colour_on_a_terminal_uses_the_topic_palette() -> None:
+    out = io.StringIO()
+    console = Console(file=out, force_terminal=True, color_system="truecolor", width=WIDTH)
+    entries = debuglog.read_entries(RE_ELECTION)
+    logview.ColumnRenderer(console, [0, 1, 2]).render(entries)
+    vote = debuglog.TOPICS["VOTE"].colour.lstrip("#")
+    rgb = ";".join(str(int(vote[i:i + 2], 16)) for i in (0, 2, 4))
+    assert f"38;2;{rgb}" in out.getvalue()
+
+
+def test_reads_stdin_and_is_plain_when_piped() -> None:
+    argv = [sys.executable, "-m", "tools.logview", "--only", "lead", "--width", "160"]
+    proc = subprocess.run(argv, cwd=ROOT,
+                          input=RE_ELECTION.read_text(), capture_output=True, text=True,
+                          timeout=60, check=False)
+    assert proc.returncode == 0, proc.stderr
+    assert "became leader" in proc.stdout and "\x1b[" not in proc.stdout
+
+
+def test_unknown_topic_is_a_usage_error(capsys: pytest.CaptureFixture[str]) -> None:
+    with pytest.raises(SystemExit) as exc:
+        logview.main([str(RE_ELECTION), "--only", "nonsense"])
+    assert exc.value.code == 2
+    assert "unknown topic 'nonsense'" in capsys.readouterr().err

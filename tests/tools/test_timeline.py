@@ -1,0 +1,147 @@
+"""Tests of the HTML timeline (tools/timeline.py): the model built from real logs (see
+test_logview.py for the fixtures), the page drawn from it, and the command line."""
+
+from __future__ import annotations
+
+import re
+import subprocess
+import sys
+from pathlib import Path
+
+ROOT = Path(__file__).resolve().parents[2]
+# `python -m pytest` puts the repo root on sys.path; a bare `pytest` does not.
+if str(ROOT) not in sys.path:
+    sys.path.insert(0, str(ROOT))
+
+from tools import debuglog, timeline  # noqa: E402
+
+FIXTURES = Path(__file__).parent / "fixtures"
+RE_ELECTION = FIXTURES / "raft_2a.log"
+TIMEOUT_2B = FIXTURES / "raft_2b_timeout.log"
+
+
+def build(log: Path) -> timeline.Timeline:
+    return timeline.build_timeline(debuglog.read_entries(log))
+
+
+def build_lines(*lines: str) -> timeline.Timeline:
+    return timeline.build_timeline(list(debuglog.parse_lines(lines)))
+
+
+def arrows(tl: timeline.Timeline) -> set[tuple[int, int, int, int, str]]:
+    return {(a.src, a.dst, a.t_src, a.t_dst, a.kind) for a in tl.arrows}
+
+
+# --------------------------------------------------------------------------- the model
+
+
+def test_roles_and_terms_of_the_re_election() -> None:
+    tl = build(RE_ELECTION)
+    assert tl.peers == [0, 1, 2]
+    assert (tl.t_start, tl.t_end) == (35, 4531)
+    leaders = [(b.peer, b.term, b.start) for b in tl.bands if b.role == "L"]
+    assert leaders == [(1, 1, 514), (0, 2, 933), (2, 6, 3713)]
+    candidates = {(b.peer, b.term) for b in tl.bands if b.role == "C"}
+    assert {(2, 3), (2, 4), (2, 5), (1, 3), (1, 4), (1, 5)} <= candidates
+    # Started by the tester as followers whose term is not logged until their first line.
+    assert next((b.role, b.term, b.start) for b in tl.bands if b.peer == 2) == ("F", None, 37)
+    assert all(b.end > b.start for b in tl.bands)
+    assert [s.label for s in tl.sections] == ["Test (2A): election after network failure"]
+
+
+def test_disconnections_from_the_tester_lines() -> None:
+    spans = {(s.peer, s.start, s.end, s.kind) for s in build(RE_ELECTION).spans}
+    assert spans == {(1, 538, 1006, "disconnect"), (1, 1528, 3528, "disconnect"),
+                     (0, 1528, 3996, "disconnect")}
+
+
+def test_votes_are_paired_request_to_grant_to_reply() -> None:
+    found = arrows(build(RE_ELECTION))
+    assert {(1, 0, 513, 514, "vote-request"), (0, 1, 514, 514, "vote-reply"),
+            (1, 2, 513, 515, "vote-request"), (0, 2, 931, 933, "vote-request")} <= found
+
+
+def test_append_entries_rejections_and_stale_drops() -> None:
+    tl = build(TIMEOUT_2B)
+    found = arrows(tl)
+    assert (1, 2, 2850, 2850, "append-rejected") in found  # stale-term AE, sender named in the text
+    assert (1, 2, 2852, 2852, "append-rejected") in found  # "rejected prev=6": S1 leads T4
+    assert (2, 1, 2852, 2853, "append-reply") in found  # the leader's "S2 rejected prev=6"
+    assert all(a.dropped for a in tl.arrows if a.kind == "append-rejected")
+    assert ("2..6" in {m.label for m in tl.marks if m.kind == "apply" and m.peer == 2})
+    assert {m.label for m in tl.marks if m.kind == "commit" and m.peer == 1} == {"1", "2", "3", "4", "5", "6"}
+    assert tl.problems == ["+" * 35 + " Timeout " + "+" * 36]
+
+
+def test_crash_restart_and_partition_spans() -> None:
+    # The formats of raft's config.py (crash1/start1) and kvraft's cluster.py (partition).
+    tl = build_lines(
+        "00000010 TEST --  T-   - make_config n=3 unreliable=False snapshot=False",
+        "00000010 TEST --  T-   - crash1 S0",  # start1 crashes first: not a crash yet
+        "00000011 TEST --  T-   - start1 S0 (last_applied=0)",
+        "00000011 TEST --  T-   - start1 S1 (last_applied=0)",
+        "00000011 TEST --  T-   - start server 2",
+        "00000300 LEAD S0  T1   C became candidate",
+        "00000400 TEST --  T-   - crash1 S0",
+        "00000700 TEST --  T-   - start1 S0 (last_applied=0)",
+        "00000800 TEST --  T-   - partition [0] | [1, 2]",
+        "00000900 TEST --  T-   - connect all servers",
+        "00001000 TEST --  T-   - cleanup",
+        "00001000 LEAD S0  T-   - killed",
+    )
+    spans = {(s.peer, s.start, s.end, s.kind, s.label) for s in tl.spans}
+    assert spans == {(0, 400, 700, "crash", "crashed"), (0, 800, 900, "partition", "partition {0}"),
+                     (1, 800, 900, "partition", "partition {1,2}"),
+                     (2, 800, 900, "partition", "partition {1,2}")}
+    assert [(m.peer, m.t) for m in tl.marks if m.kind == "restart"] == [(0, 700)]
+    assert [(b.start, b.end, b.role, b.term) for b in tl.bands if b.peer == 0] == [
+        (11, 300, "F", None), (300, 400, "C", 1), (700, 1000, "F", None)]
+
+
+def test_without_tester_lines_a_peer_starts_at_its_first_line() -> None:
+    tl = build_lines("00000100 VOTE S3  T2   C asking for votes, last log (0,T0)",
+                     "00000200 LEAD S3  T2   L became leader, log log(...)")
+    # The last band is kept however short: the log ends as S3 becomes leader.
+    assert [(b.peer, b.start, b.end, b.role) for b in tl.bands] == [(3, 100, 200, "C"), (3, 200, 200, "L")]
+    assert tl.peers == [3]
+
+
+# --------------------------------------------------------------------------- the page
+
+
+def test_page_has_a_lane_per_peer_bands_arrows_and_tester_spans() -> None:
+    tl = build(RE_ELECTION)
+    page = timeline.render_html(tl, "raft_2a.log")
+    assert page.startswith("<!DOCTYPE html>")
+    assert len(re.findall(r'class="lane lane-\d"', page)) == 3
+    assert re.findall(r'class="who peer">(S\d)<', page) == ["S0", "S1", "S2"]
+    assert page.count('class="band role-L"') == 3
+    assert page.count('class="band role-C"') == len([b for b in tl.bands if b.role == "C"])
+    assert '>T6</text>' in page  # term labels
+    assert page.count('class="arrow vote-request"') == 4
+    assert page.count('class="arrow append-rejected"') == 2
+    assert 'marker-end="url(#cross-append-rejected)"' in page
+    assert page.count('class="span span-disconnect"') == 3
+    tester_lines = RE_ELECTION.read_text().count(" TEST --  T-   - ")
+    assert page.count('class="mark test"') == tester_lines == 29  # a diamond per TEST line
+    # Hover text: the log line itself, escaped.
+    assert "<title>00000514 VOTE S1  T1   C got vote from S0 (2 votes)</title>" in page
+    assert "Test (2A): election after network failure" in page
+
+
+def test_page_is_self_contained() -> None:
+    page = timeline.render_html(build(TIMEOUT_2B), "raft_2b_timeout.log")
+    assert not re.search(r"https?:|//cdn|<link|<script src|@import|url\((?!#)", page)
+    assert "<script>" in page and "<style>" in page and "<svg" in page
+
+
+def test_command_line_writes_beside_the_log_or_to_o(tmp_path: Path) -> None:
+    log = tmp_path / "run.log"
+    log.write_bytes(RE_ELECTION.read_bytes())
+    proc = subprocess.run([sys.executable, "-m", "tools.timeline", str(log)], cwd=ROOT,
+                          capture_output=True, text=True, timeout=60, check=False)
+    assert proc.returncode == 0, proc.stderr
+    assert proc.stdout.strip() == str(tmp_path / "run.html")
+    assert 'class="band role-L"' in (tmp_path / "run.html").read_text()
+    assert timeline.main([str(log), "-o", str(tmp_path / "x.html")]) == 0
+    assert (tmp_path / "x.html").exists()

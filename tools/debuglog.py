@@ -1,0 +1,157 @@
+"""Reading labrpc/debug.py's structured log: one line -> one :class:`DebugLine`.
+
+The format (labrpc/debug.py) is ``<ms since start> <TOPIC> S<peer> T<term> <role letter> <text>``
+with ``--`` for "no peer" (the tester, clerks), ``T-`` for "no term" and ``-`` for "no role".
+Everything else in a log (pytest's output, the tester's prints, tracebacks, the stress loop's
+``#`` header) is an :class:`OtherLine`, kept in place so a viewer can show it where it occurred.
+
+pytest writes its ``tests/raft/test_raft.py `` progress prefix without a newline, so a debug
+line may begin in the middle of a text line; :func:`parse_lines` splits such a line in two.
+
+Shared by ``tools.logview`` (terminal viewer) and ``tools.timeline`` (HTML timeline), together
+with :data:`TOPICS`, so both tools colour a topic the same way.
+"""
+
+from __future__ import annotations
+
+import re
+import sys
+from collections.abc import Iterable, Iterator
+from dataclasses import dataclass
+from pathlib import Path
+
+
+@dataclass(frozen=True)
+class Topic:
+    code: str  # as logged: four letters
+    name: str  # what a user may type instead of the code (--only vote)
+    colour: str  # "#rrggbb", used by rich in the terminal and by the HTML timeline
+
+
+# One palette for both tools. Colours read on a dark terminal and on the timeline's white page.
+TOPICS: dict[str, Topic] = {t.code: t for t in (
+    Topic("TIMR", "timer", "#8a8a8a"),
+    Topic("VOTE", "vote", "#b15fd1"),
+    Topic("LEAD", "leader", "#d4a017"),
+    Topic("APND", "append", "#2aa1b3"),
+    Topic("CMIT", "commit", "#3a9d3a"),
+    Topic("APLY", "apply", "#6cc36c"),
+    Topic("PERS", "persist", "#5f7fbf"),
+    Topic("SNAP", "snapshot", "#3f6fdf"),
+    Topic("DROP", "drop", "#e0474c"),
+    Topic("CLNT", "client", "#e07b39"),
+    Topic("KVSV", "kvserver", "#c9753d"),
+    Topic("TEST", "test", "#4a4a9a"),
+)}
+UNKNOWN_TOPIC_COLOUR = "#999999"
+
+# Roles as raft/raft.py's Role values log them.
+ROLES = {"F": "follower", "C": "candidate", "L": "leader"}
+
+# A debug line may follow a prefix (pytest's progress text), but not a digit (it would be part
+# of a longer number) nor a quote (a traceback quoting source code that holds such a line).
+_DEBUG_RE = re.compile(
+    r"(?<![\d\"'])(?P<ms>\d{8,}) (?P<topic>[A-Z]{1,4}) +(?P<who>S\d+|--) +(?P<term>T\d+|T-) +"
+    r"(?P<role>[A-Z-])(?: (?P<text>.*))?$")
+
+
+@dataclass(frozen=True)
+class DebugLine:
+    """One event of the debug log."""
+
+    ms: int  # milliseconds since the logging process imported labrpc.debug
+    topic: str
+    peer: int | None  # None for the tester's and clerks' lines
+    term: int | None
+    role: str  # "F", "C", "L" or "-"
+    text: str
+    raw: str  # the debug line itself, without any prefix: what a tooltip shows
+    lineno: int = 0  # 1-based line number in the source file
+
+
+@dataclass(frozen=True)
+class OtherLine:
+    """Any line that is not a debug line: shown full-width where it occurred."""
+
+    text: str
+    lineno: int = 0
+
+
+Entry = DebugLine | OtherLine
+
+
+def parse_line(line: str, lineno: int = 0) -> DebugLine | None:
+    """The debug line a text line is (or ends with), or None."""
+    match = _DEBUG_RE.search(line.rstrip("\r\n"))
+    return _debug_line(match, lineno) if match else None
+
+
+def _debug_line(match: re.Match[str], lineno: int) -> DebugLine:
+    who, term = match["who"], match["term"]
+    return DebugLine(
+        ms=int(match["ms"]),
+        topic=match["topic"],
+        peer=int(who[1:]) if who != "--" else None,
+        term=int(term[1:]) if term != "T-" else None,
+        role=match["role"],
+        text=(match["text"] or "").rstrip(),
+        raw=match.group(0).rstrip(),
+        lineno=lineno,
+    )
+
+
+def parse_lines(lines: Iterable[str]) -> Iterator[Entry]:
+    """Every line as a DebugLine or an OtherLine, in order; a prefixed debug line yields its
+    prefix as an OtherLine first."""
+    for lineno, line in enumerate(lines, start=1):
+        line = line.rstrip("\r\n")
+        match = _DEBUG_RE.search(line)
+        if match is None:
+            yield OtherLine(line, lineno)
+            continue
+        prefix = line[:match.start()].rstrip()
+        if prefix:
+            yield OtherLine(prefix, lineno)
+        yield _debug_line(match, lineno)
+
+
+def read_entries(source: str | Path | None) -> list[Entry]:
+    """Parse a file, or stdin when source is None or "-"."""
+    if source is None or str(source) == "-":
+        return list(parse_lines(sys.stdin))
+    with open(source, encoding="utf-8", errors="replace") as f:
+        return list(parse_lines(f))
+
+
+def has_debug_lines(path: Path) -> bool:
+    """Whether a log holds at least one debug line (stops at the first one)."""
+    with open(path, encoding="utf-8", errors="replace") as f:
+        return any(parse_line(line) is not None for line in f)
+
+
+def peers_of(entries: Iterable[Entry]) -> list[int]:
+    """The peers that logged at least one line, ascending."""
+    return sorted({e.peer for e in entries if isinstance(e, DebugLine) and e.peer is not None})
+
+
+def topic_codes(spec: str) -> set[str]:
+    """Topic codes from a comma-separated list of codes or names ("vote,LEAD,commit").
+
+    Raises ValueError naming an unknown topic, so a typo is not a silent empty filter.
+    """
+    by_name = {t.name: t.code for t in TOPICS.values()}
+    codes: set[str] = set()
+    for item in (s.strip() for s in spec.split(",")):
+        if not item:
+            continue
+        code = item.upper() if item.upper() in TOPICS else by_name.get(item.lower())
+        if code is None:
+            known = ", ".join(f"{t.code} ({t.name})" for t in TOPICS.values())
+            raise ValueError(f"unknown topic {item!r}; known: {known}")
+        codes.add(code)
+    return codes
+
+
+def topic_colour(code: str) -> str:
+    topic = TOPICS.get(code)
+    return topic.colour if topic else UNKNOWN_TOPIC_COLOUR

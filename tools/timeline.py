@@ -1,0 +1,819 @@
+"""An HTML timeline of a run, from its structured debug log (PY6824_DEBUG).
+
+Usage::
+
+    python -m tools.timeline LOGFILE [-o OUT.html]      (default OUT: LOGFILE with .html)
+
+One self-contained file (inline SVG, CSS and JS; nothing fetched over the network): one lane
+per peer, time left to right, and above them a lane for the tester. Drawn from the lines
+raft/ and the tester log today:
+
+* each peer's role as a colour band (follower / candidate / leader), its term written in the
+  band where it changes; a gap where the peer is dead (``killed``, the tester's ``crash1``);
+* RPCs as arrows where the log names both ends: RequestVote from "asking for votes" to
+  "voted for" / "refused" (refusals dashed, ending in a cross), the vote back to "got vote";
+  AppendEntries rejections ("rejected prev=..", its sender being the leader of that term) and
+  the leader's "S<n> rejected prev=.."; stale-term AE drops; InstallSnapshot from "sending
+  snapshot" to "installed snapshot". An arrow whose send time is not logged is drawn upright
+  at the receive time;
+* commits (top, dark green) and applies (bottom, light green) as ticks with their index,
+  every other line as a dot in its topic's colour;
+* the tester's crashes, disconnections and partitions (raft's config.py and kvraft's cluster)
+  as shaded spans, and each TEST line as a diamond on the tester lane (FATAL ones red).
+
+Hovering any item shows its log line(s). Zoom with the buttons or the + / - / 0 keys.
+The model (:func:`build_timeline`) is separate from the drawing (:func:`render_html`), so
+tests and other tools can use the pairing logic without HTML.
+"""
+
+from __future__ import annotations
+
+import argparse
+import html
+import json
+import re
+import sys
+from collections.abc import Callable, Iterable, Sequence
+from dataclasses import dataclass, field
+from pathlib import Path
+from string import Template
+
+from tools.debuglog import ROLES, TOPICS, DebugLine, Entry, OtherLine, read_entries, topic_colour
+
+# --------------------------------------------------------------------------- the model
+
+
+@dataclass
+class Band:
+    """A stretch of one peer's life in one role and term (term None: not logged yet)."""
+
+    peer: int
+    start: int
+    end: int
+    role: str  # "F", "C" or "L"
+    term: int | None
+    tip: str
+
+
+@dataclass
+class Span:
+    """Something the tester did to a peer for a while: crash, disconnect, partition."""
+
+    peer: int
+    start: int
+    end: int
+    kind: str
+    label: str
+    tip: str
+
+
+@dataclass
+class Arrow:
+    """A message from one peer to another, as far as the log lets us pair its two ends."""
+
+    src: int
+    dst: int
+    t_src: int
+    t_dst: int
+    kind: str  # a key of ARROW_STYLES
+    tip: str
+
+    @property
+    def dropped(self) -> bool:
+        return ARROW_STYLES[self.kind].dropped
+
+
+@dataclass
+class Mark:
+    """One log line at one moment on one lane (peer None: the tester's lane)."""
+
+    peer: int | None
+    t: int
+    kind: str  # "commit", "apply", "start", "restart", "dot", "persist", "test", "fatal"
+    topic: str
+    label: str
+    tip: str
+
+
+@dataclass
+class Section:
+    """A test within the log: starts at make_config, named by the tester's begin line."""
+
+    start: int
+    label: str
+
+
+@dataclass
+class Timeline:
+    peers: list[int] = field(default_factory=list)
+    t_start: int = 0
+    t_end: int = 0
+    bands: list[Band] = field(default_factory=list)
+    spans: list[Span] = field(default_factory=list)
+    arrows: list[Arrow] = field(default_factory=list)
+    marks: list[Mark] = field(default_factory=list)
+    sections: list[Section] = field(default_factory=list)
+    problems: list[str] = field(default_factory=list)  # FATAL lines, pytest's E lines, results
+
+
+@dataclass(frozen=True)
+class ArrowStyle:
+    colour: str
+    dropped: bool
+    legend: str
+
+
+ARROW_STYLES: dict[str, ArrowStyle] = {
+    "vote-request": ArrowStyle(TOPICS["VOTE"].colour, False, "RequestVote, granted"),
+    "vote-refused": ArrowStyle(TOPICS["DROP"].colour, True, "RequestVote, refused"),
+    "vote-reply": ArrowStyle("#7a2f9a", False, "vote received"),
+    "append-rejected": ArrowStyle(TOPICS["DROP"].colour, True, "AppendEntries, rejected"),
+    "append-reply": ArrowStyle(TOPICS["APND"].colour, False, "rejection seen by leader"),
+    "snapshot": ArrowStyle(TOPICS["SNAP"].colour, False, "InstallSnapshot"),
+}
+
+ROLE_COLOURS = {"F": "#c9d6e8", "C": "#f5b041", "L": "#2e8b57"}
+SPAN_COLOURS = {"crash": "#333333", "disconnect": "#d04040", "partition": "#8040c0"}
+
+
+@dataclass
+class _PeerState:
+    started: bool = False  # by the tester in this section, or else by logging its first line
+    alive: bool = False
+    role: str = "F"
+    term: int | None = None
+    band_start: int = 0
+    band_tip: str = ""
+    open_spans: dict[str, Span] = field(default_factory=dict)
+
+
+class TimelineBuilder:
+    """Feeds debug lines, in log order, through per-topic handlers into a Timeline."""
+
+    def __init__(self) -> None:
+        self.tl = Timeline()
+        self.state: dict[int, _PeerState] = {}
+        self.now = 0
+        # Pairing tables, keyed so that a later line can find its request.
+        self.asks: dict[tuple[int, int], DebugLine] = {}  # (candidate, term)
+        self.votes: dict[tuple[int, int, int], DebugLine] = {}  # (voter, candidate, term)
+        self.leaders: dict[int, int] = {}  # term -> its leader
+        self.rejects: dict[tuple[int, int, int], DebugLine] = {}  # (follower, leader, prev)
+        self.snaps: dict[tuple[int, int, int], DebugLine] = {}  # (leader, follower, index)
+        self.handlers: dict[str, Callable[[DebugLine], None]] = {
+            "VOTE": self._vote, "LEAD": self._lead, "DROP": self._drop, "APND": self._append,
+            "CMIT": self._commit, "APLY": self._apply, "SNAP": self._snapshot, "PERS": self._persist,
+        }
+
+    # --- driving -----------------------------------------------------------------------------
+
+    def feed(self, entries: Iterable[Entry]) -> Timeline:
+        for line in (e for e in entries if isinstance(e, DebugLine)):
+            self.now = line.ms
+            if line.peer is None:
+                self._peerless(line)
+            else:
+                self._peer_line(line)
+        self._finish()
+        return self.tl
+
+    def _finish(self) -> None:
+        tl = self.tl
+        times = [m.t for m in tl.marks]
+        tl.t_start = min(times, default=0)
+        tl.t_end = max(times, default=0)
+        self.now = tl.t_end
+        for peer in self.state:
+            self._close_all(peer)
+        tl.peers = sorted(set(self.state) | {m.peer for m in tl.marks if m.peer is not None})
+
+    def _peer(self, peer: int) -> _PeerState:
+        return self.state.setdefault(peer, _PeerState())
+
+    # --- peers' lines --------------------------------------------------------------------------
+
+    def _peer_line(self, line: DebugLine) -> None:
+        assert line.peer is not None
+        st = self._peer(line.peer)
+        if not st.started:  # no start1 in the log (no TEST topic, or a kvraft run): its first line
+            self._start(line.peer, line.raw)
+        if st.alive:
+            self._update_role(line.peer, st, line)
+        handler = self.handlers.get(line.topic)
+        if handler is not None:
+            handler(line)
+        else:
+            self._mark(line, "dot")
+
+    def _update_role(self, peer: int, st: _PeerState, line: DebugLine) -> None:
+        """A new band when the role or the term changes. A LEAD "became X" line carries the
+        role it leaves, so its text, not its letter, gives the new role."""
+        role = line.role if line.role in ROLES else st.role
+        became = re.match(r"became (follower|candidate|leader)", line.text) if line.topic == "LEAD" else None
+        if became:
+            role = became[1][0].upper()
+        term = line.term if line.term is not None else st.term
+        if (role, term) != (st.role, st.term):
+            self._close_band(peer)
+            st.role, st.term, st.band_start, st.band_tip = role, term, line.ms, line.raw
+
+    def _mark(self, line: DebugLine, kind: str, label: str = "") -> None:
+        self.tl.marks.append(Mark(line.peer, line.ms, kind, line.topic, label, line.raw))
+
+    def _arrow(self, src: int, request: DebugLine | None, dst: int, t_dst: int, kind: str,
+               *lines: DebugLine) -> None:
+        """request None: its send time is not logged, so the arrow is drawn at t_dst."""
+        t_src = request.ms if request is not None else t_dst
+        tip = "\n".join(x.raw for x in ((request,) if request else ()) + lines)
+        self.tl.arrows.append(Arrow(src, dst, t_src, t_dst, kind, tip))
+
+    def _vote(self, line: DebugLine) -> None:
+        peer, term = line.peer, line.term
+        assert peer is not None and term is not None
+        self._mark(line, "dot")
+        if line.text.startswith("asking for votes"):
+            self.asks[(peer, term)] = line
+        elif m := re.match(r"voted for S(\d+)", line.text):
+            cand = int(m[1])
+            self.votes[(peer, cand, term)] = line
+            self._arrow(cand, self.asks.get((cand, term)), peer, line.ms, "vote-request", line)
+        elif m := re.match(r"refused S(\d+): (?:its term (\d+) is stale)?", line.text):
+            cand, asked_in = int(m[1]), int(m[2]) if m[2] else term
+            self._arrow(cand, self.asks.get((cand, asked_in)), peer, line.ms, "vote-refused", line)
+        elif m := re.match(r"got vote from S(\d+)", line.text):
+            voter = int(m[1])
+            self._arrow(voter, self.votes.get((voter, peer, term)), peer, line.ms, "vote-reply", line)
+
+    def _lead(self, line: DebugLine) -> None:
+        assert line.peer is not None
+        self._mark(line, "dot")
+        if line.text.startswith("became leader") and line.term is not None:
+            self.leaders[line.term] = line.peer
+        elif line.text == "killed":
+            self._die(line.peer)
+
+    def _drop(self, line: DebugLine) -> None:
+        peer = line.peer
+        assert peer is not None
+        self._mark(line, "dot")
+        if m := re.match(r"rejected AE\(T(\d+) from S(\d+)", line.text):
+            self._arrow(int(m[2]), None, peer, line.ms, "append-rejected", line)
+        elif (m := re.match(r"rejected prev=\(?(\d+)", line.text)) and line.term in self.leaders:
+            # An AE reaching the consistency check carries our term: its leader sent it.
+            leader = self.leaders[line.term]
+            self.rejects[(peer, leader, int(m[1]))] = line
+            self._arrow(leader, None, peer, line.ms, "append-rejected", line)
+
+    def _append(self, line: DebugLine) -> None:
+        peer = line.peer
+        assert peer is not None
+        if m := re.match(r"start .* at (\d+)$", line.text):
+            self._mark(line, "start", m[1])
+        elif m := re.match(r"S(\d+) rejected prev=(\d+)", line.text):
+            follower = int(m[1])
+            self._mark(line, "dot")
+            self._arrow(follower, self.rejects.get((follower, peer, int(m[2]))), peer, line.ms,
+                        "append-reply", line)
+        else:
+            self._mark(line, "dot")
+
+    def _commit(self, line: DebugLine) -> None:
+        m = re.match(r"commit up to (\d+)", line.text)
+        self._mark(line, "commit", m[1] if m else "")
+
+    def _apply(self, line: DebugLine) -> None:
+        m = re.match(r"applying (\d+)\.\.(\d+)", line.text)
+        label = "" if not m else m[1] if m[1] == m[2] else f"{m[1]}..{m[2]}"
+        self._mark(line, "apply", label)
+
+    def _snapshot(self, line: DebugLine) -> None:
+        peer = line.peer
+        assert peer is not None
+        if m := re.match(r"sending snapshot at (\d+) to S(\d+)", line.text):
+            self.snaps[(peer, int(m[2]), int(m[1]))] = line
+        elif m := re.match(r"installed snapshot at (\d+) from S(\d+)", line.text):
+            leader = int(m[2])
+            self._arrow(leader, self.snaps.get((leader, peer, int(m[1]))), peer, line.ms, "snapshot", line)
+        m = re.search(r"snapshot at (\d+)", line.text)
+        self._mark(line, "dot", m[1] if m else "")
+
+    def _persist(self, line: DebugLine) -> None:
+        self._mark(line, "persist")
+
+    # --- the tester's lines --------------------------------------------------------------------
+
+    # What the tester's TEST lines say, raft's config.py and kvraft's cluster.py.
+    _TESTER_ACTIONS: tuple[tuple[str, str], ...] = (
+        (r"make_config ", "section"),
+        (r"begin (?P<what>.*)", "begin"),
+        (r"(?:crash1 S|shut down server )(?P<peer>\d+)", "crash"),
+        (r"(?:start1 S|start server )(?P<peer>\d+)", "start"),
+        (r"disconnect S(?P<peer>\d+)", "disconnect"),
+        (r"connect S(?P<peer>\d+)", "connect"),
+        (r"connect all servers", "connect_all"),
+        (r"partition \[(?P<p1>[\d, ]*)\] \| \[(?P<p2>[\d, ]*)\]", "partition"),
+        (r"cleanup", "cleanup"),
+    )
+
+    def _peerless(self, line: DebugLine) -> None:
+        fatal = line.text.startswith("FATAL")
+        self._mark(line, "fatal" if fatal else "test" if line.topic == "TEST" else "dot")
+        if fatal:
+            self.tl.problems.append(line.raw)
+        if line.topic != "TEST":
+            return
+        for pattern, action in self._TESTER_ACTIONS:
+            m = re.match(pattern, line.text)
+            if m:
+                getattr(self, f"_test_{action}")(line, m)
+                return
+
+    def _test_section(self, line: DebugLine, _m: re.Match[str]) -> None:
+        for peer in list(self.state):
+            self._close_all(peer)
+        self.state.clear()
+        self.tl.sections.append(Section(line.ms, ""))
+
+    def _test_begin(self, line: DebugLine, m: re.Match[str]) -> None:
+        if not self.tl.sections:
+            self.tl.sections.append(Section(line.ms, ""))
+        self.tl.sections[-1].label = m["what"]
+
+    def _test_crash(self, line: DebugLine, m: re.Match[str]) -> None:
+        peer = int(m["peer"])
+        if self._peer(peer).started:  # start1 calls crash1 first, also before the first start
+            self._die(peer)
+            self._open_span(peer, "crash", "crashed", line.raw)
+
+    def _test_start(self, line: DebugLine, m: re.Match[str]) -> None:
+        peer = int(m["peer"])
+        if self._peer(peer).started:
+            # The tester restarts a peer within a millisecond of crashing it, so the crash span
+            # is invisible: a restart needs a mark of its own.
+            self.tl.marks.append(Mark(peer, line.ms, "restart", line.topic, "restart", line.raw))
+        self._close_span(peer, "crash")
+        self._start(peer, line.raw)
+
+    def _test_disconnect(self, line: DebugLine, m: re.Match[str]) -> None:
+        peer = int(m["peer"])
+        if self._peer(peer).started:
+            self._open_span(peer, "disconnect", "disconnected", line.raw)
+
+    def _test_connect(self, _line: DebugLine, m: re.Match[str]) -> None:
+        self._close_span(int(m["peer"]), "disconnect")
+
+    def _test_connect_all(self, _line: DebugLine, _m: re.Match[str]) -> None:
+        for peer in self.state:
+            self._close_span(peer, "disconnect")
+            self._close_span(peer, "partition")
+
+    def _test_partition(self, line: DebugLine, m: re.Match[str]) -> None:
+        groups = [[int(p) for p in re.findall(r"\d+", m[g])] for g in ("p1", "p2")]
+        for group in groups:
+            label = "partition {" + ",".join(map(str, group)) + "}"
+            for peer in filter(lambda p: self._peer(p).started, group):
+                self._close_span(peer, "partition")
+                self._open_span(peer, "partition", label, line.raw)
+
+    def _test_cleanup(self, _line: DebugLine, _m: re.Match[str]) -> None:
+        for peer in self.state:
+            self._close_span(peer, "disconnect")
+            self._close_span(peer, "partition")
+
+    # --- lifecycles ----------------------------------------------------------------------------
+
+    def _start(self, peer: int, tip: str) -> None:
+        st = self._peer(peer)
+        self._close_band(peer)
+        st.started = st.alive = True
+        # A restarted peer is a follower; its term is whatever it persisted, unknown until it logs.
+        st.role, st.term, st.band_start, st.band_tip = "F", None, self.now, tip
+
+    def _die(self, peer: int) -> None:
+        self._close_band(peer, replaced=False)
+        self._peer(peer).alive = False
+
+    def _close_band(self, peer: int, replaced: bool = True) -> None:
+        """replaced: a new band follows at once, so a state that lasted under 1 ms is not drawn;
+        a peer's last band (it dies, the log ends) is kept however short."""
+        st = self._peer(peer)
+        if st.alive and (self.now > st.band_start or not replaced):
+            self.tl.bands.append(Band(peer, st.band_start, self.now, st.role, st.term, st.band_tip))
+            st.band_start = self.now
+
+    def _open_span(self, peer: int, kind: str, label: str, tip: str) -> None:
+        spans = self._peer(peer).open_spans
+        if kind not in spans:
+            spans[kind] = Span(peer, self.now, self.now, kind, label, tip)
+
+    def _close_span(self, peer: int, kind: str) -> None:
+        span = self._peer(peer).open_spans.pop(kind, None)
+        if span is not None:
+            span.end = self.now
+            self.tl.spans.append(span)
+
+    def _close_all(self, peer: int) -> None:
+        self._die(peer)
+        for kind in list(self._peer(peer).open_spans):
+            self._close_span(peer, kind)
+
+
+def build_timeline(entries: Sequence[Entry]) -> Timeline:
+    """The timeline of a parsed log; also collects what went wrong, for the page's header."""
+    tl = TimelineBuilder().feed(entries)
+    tl.problems.extend(_failure_lines(entries))
+    return tl
+
+
+def _failure_lines(entries: Iterable[Entry]) -> list[str]:
+    """pytest's E lines, Timeout banners and the stress loop's result line: the first few."""
+    wanted = re.compile(r"^(E   |# result: |\++ Timeout \++$|=+ .*(failed|error).* =+$)")
+    found = [e.text for e in entries if isinstance(e, OtherLine) and wanted.match(e.text)]
+    return list(dict.fromkeys(found))[:8]  # pytest-timeout prints its banner twice
+
+
+# --------------------------------------------------------------------------- drawing
+
+AXIS_H = 26  # the time axis, drawn by the page's script at the current zoom
+TESTER_H = 38
+LANE_H = 62
+BAND_Y, BAND_H = 22, 16  # within a lane
+FIT_WIDTH_PX = 1500  # the drawing's width before the page fits it to the window
+MIN_SCALE, MAX_SCALE = 0.01, 4.0  # px per ms
+
+
+def _lane_top(index: int) -> int:
+    return AXIS_H + TESTER_H + index * LANE_H
+
+
+def _band_mid(index: int) -> int:
+    return _lane_top(index) + BAND_Y + BAND_H // 2
+
+
+class SvgWriter:
+    """Every positioned element carries data-t (and data-t2 for an end time), so the page's
+    script can redraw it at another zoom; x is written too, so the file reads without JS."""
+
+    def __init__(self, tl: Timeline, scale: float) -> None:
+        self.tl = tl
+        self.scale = scale
+        self.lane = {peer: i for i, peer in enumerate(tl.peers)}
+        self.out: list[str] = []
+
+    def x(self, t: int) -> float:
+        return round((t - self.tl.t_start) * self.scale, 1)
+
+    def _title(self, tip: str) -> str:
+        return f"<title>{html.escape(tip)}</title>"
+
+    def rect(self, cls: str, t: int, t2: int, y: int, h: int, tip: str, fill: str = "") -> None:
+        width = max(self.x(t2) - self.x(t), 1.0)
+        style = f' fill="{fill}"' if fill else ""
+        self.out.append(f'<rect class="{cls}" data-t="{t}" data-t2="{t2}" x="{self.x(t)}" y="{y}" '
+                        f'width="{width}" height="{h}"{style}>{self._title(tip)}</rect>')
+
+    def text(self, cls: str, t: int, y: int, text: str, t2: int | None = None, dx: int = 0) -> None:
+        end = f' data-t2="{t2}"' if t2 is not None else ""
+        self.out.append(f'<text class="{cls}" data-t="{t}"{end} data-dx="{dx}" x="{self.x(t) + dx}" '
+                        f'y="{y}">{html.escape(text)}</text>')
+
+    def group(self, cls: str, t: int, y: int, body: str, tip: str) -> None:
+        self.out.append(f'<g class="{cls}" data-t="{t}" data-y="{y}" transform="translate({self.x(t)},{y})">'
+                        f'{self._title(tip)}{body}</g>')
+
+    def line(self, cls: str, t: int, t2: int, y1: int, y2: int, tip: str = "", extra: str = "") -> None:
+        title = self._title(tip) if tip else ""
+        self.out.append(f'<line class="{cls}" data-t="{t}" data-t2="{t2}" x1="{self.x(t)}" y1="{y1}" '
+                        f'x2="{self.x(t2)}" y2="{y2}"{extra}>{title}</line>')
+
+    # --- the layers, back to front ----------------------------------------------------------
+
+    def draw(self) -> str:
+        height = _lane_top(len(self.tl.peers))
+        self._lanes(height)
+        for band in self.tl.bands:
+            self._band(band)
+        for span in self.tl.spans:
+            self._span(span)
+        for mark in self.tl.marks:
+            self._mark(mark)
+        for arrow in self.tl.arrows:
+            self._arrow(arrow)
+        width = self.x(self.tl.t_end) + 40
+        return (f'<svg id="tl" width="{width}" height="{height + 4}" '
+                f'data-t0="{self.tl.t_start}" data-scale="{self.scale}">{_svg_defs()}'
+                f'<g id="axis"></g>{"".join(self.out)}</svg>')
+
+    def _lanes(self, height: int) -> None:
+        t0, t1 = self.tl.t_start, self.tl.t_end
+        self.rect("lane tester", t0, t1, AXIS_H, TESTER_H - 2, "the tester (TEST lines)")
+        for i, peer in enumerate(self.tl.peers):
+            self.rect(f"lane lane-{i % 2}", t0, t1, _lane_top(i), LANE_H - 2, f"S{peer}")
+        for section in self.tl.sections:
+            self.line("section", section.start, section.start, AXIS_H, height, section.label)
+            self.text("section-label", section.start, AXIS_H + 12, section.label, dx=4)
+
+    def _band(self, band: Band) -> None:
+        i = self.lane[band.peer]
+        role = ROLES.get(band.role, band.role)
+        term = f"T{band.term}" if band.term is not None else "term not logged yet"
+        tip = f"S{band.peer} {role}, {term}, {band.start}-{band.end} ms\n{band.tip}"
+        self.rect(f"band role-{band.role}", band.start, band.end, _lane_top(i) + BAND_Y, BAND_H, tip)
+        if band.term is not None:
+            self.text(f"term on-{band.role}", band.start, _lane_top(i) + BAND_Y + 12, f"T{band.term}",
+                      t2=band.end, dx=3)
+
+    def _span(self, span: Span) -> None:
+        i = self.lane[span.peer]
+        top = _lane_top(i) + 2
+        tip = f"S{span.peer} {span.label}, {span.start}-{span.end} ms\n{span.tip}"
+        self.rect(f"span span-{span.kind}", span.start, span.end, top, LANE_H - 6, tip,
+                  fill=f"url(#hatch-{span.kind})")
+        self.text(f"span-label span-label-{span.kind}", span.start, top + LANE_H - 10, span.label,
+                  t2=span.end, dx=3)
+
+    def _mark(self, mark: Mark) -> None:
+        if mark.peer is None:
+            # Below the section label, which sits at the top of the tester's lane.
+            self.group(f"mark {mark.kind}", mark.t, AXIS_H + TESTER_H - 12, _diamond(mark), mark.tip)
+            return
+        y = _lane_top(self.lane[mark.peer])
+        self.group(f"mark {mark.kind}", mark.t, y, _mark_shape(mark), mark.tip)
+
+    def _arrow(self, arrow: Arrow) -> None:
+        y1, y2 = _band_mid(self.lane[arrow.src]), _band_mid(self.lane[arrow.dst])
+        # Stop short of the receiver's band so the head stays visible.
+        y2 += -BAND_H // 2 if y2 > y1 else BAND_H // 2
+        marker = "cross" if arrow.dropped else "head"
+        colour = ARROW_STYLES[arrow.kind].colour
+        extra = f' stroke="{colour}" marker-end="url(#{marker}-{arrow.kind})"'
+        self.line(f"arrow {arrow.kind}", arrow.t_src, arrow.t_dst, y1, y2, arrow.tip, extra)
+
+
+def _diamond(mark: Mark) -> str:
+    size = 6 if mark.kind == "fatal" else 4
+    return f'<path d="M0,{-size} L{size},0 L0,{size} L{-size},0 Z"/>'
+
+
+def _mark_shape(mark: Mark) -> str:
+    """A mark's shape, relative to the top of its lane."""
+    colour = topic_colour(mark.topic)
+    label = html.escape(mark.label)
+    top, bottom = BAND_Y, BAND_Y + BAND_H
+    # A leader's start and its commit often share a moment: the start's label goes left of
+    # its triangle, the commit's right of its tick.
+    if mark.kind == "commit":
+        return (f'<line y1="{top - 10}" y2="{bottom}" stroke="{colour}"/>'
+                f'<text class="lbl" x="2" y="{top - 3}" fill="{colour}">{label}</text>')
+    if mark.kind == "apply":
+        return (f'<line y1="{top}" y2="{bottom + 10}" stroke="{colour}"/>'
+                f'<text class="lbl" x="2" y="{bottom + 10}" fill="{colour}">{label}</text>')
+    if mark.kind == "start":
+        return (f'<path d="M-4,{top - 8} L4,{top - 8} L0,{top - 2} Z" fill="{colour}"/>'
+                f'<text class="lbl" x="-5" y="{top - 3}" text-anchor="end" fill="{colour}">+{label}</text>')
+    if mark.kind == "restart":
+        return (f'<rect x="-1.5" y="2" width="3" height="{LANE_H - 8}" fill="#222"/>'
+                f'<text class="lbl restart-label" x="3" y="{LANE_H - 8}">{label}</text>')
+    if mark.kind == "persist":
+        return f'<line y1="{bottom}" y2="{bottom + 3}" stroke="{colour}"/>'
+    return f'<circle cy="{top + BAND_H // 2}" r="2.6" fill="{colour}"/>'
+
+
+def _svg_defs() -> str:
+    """Arrow heads (one per kind: markers do not inherit the line's colour everywhere) and
+    the hatchings of the tester's spans."""
+    parts = []
+    for kind, style in ARROW_STYLES.items():
+        parts.append(f'<marker id="head-{kind}" viewBox="0 0 10 10" refX="9" refY="5" markerWidth="7" '
+                     f'markerHeight="7" orient="auto-start-reverse"><path d="M0,0 L10,5 L0,10 z" '
+                     f'fill="{style.colour}"/></marker>')
+        parts.append(f'<marker id="cross-{kind}" viewBox="0 0 10 10" refX="5" refY="5" markerWidth="9" '
+                     f'markerHeight="9"><path d="M1,1 L9,9 M9,1 L1,9" stroke="{style.colour}" '
+                     f'stroke-width="2"/></marker>')
+    for kind, colour in SPAN_COLOURS.items():
+        opacity = 0.55 if kind == "crash" else 0.35  # a dead peer is darker than a cut one
+        parts.append(f'<pattern id="hatch-{kind}" width="8" height="8" patternUnits="userSpaceOnUse" '
+                     f'patternTransform="rotate(45)"><rect width="8" height="8" fill="{colour}" '
+                     f'fill-opacity="{opacity / 3:.2f}"/><line x1="0" y1="0" x2="0" y2="8" '
+                     f'stroke="{colour}" stroke-opacity="{opacity}" stroke-width="3"/></pattern>')
+    return f"<defs>{''.join(parts)}</defs>"
+
+
+def fit_scale(tl: Timeline, width_px: int = FIT_WIDTH_PX) -> float:
+    span = max(tl.t_end - tl.t_start, 1)
+    return min(max(width_px / span, MIN_SCALE), MAX_SCALE)
+
+
+def _lane_labels(tl: Timeline) -> str:
+    rows = [f'<text x="6" y="{AXIS_H + TESTER_H // 2 + 4}" class="who">tester</text>']
+    for i, peer in enumerate(tl.peers):
+        rows.append(f'<text x="6" y="{_band_mid(i) + 5}" class="who peer">S{peer}</text>')
+    return (f'<svg width="58" height="{_lane_top(len(tl.peers)) + 4}" class="labels">'
+            f'{"".join(rows)}</svg>')
+
+
+def _legend() -> str:
+    items = [f'<span class="sw" style="background:{ROLE_COLOURS[r]}"></span>{name}'
+             for r, name in ROLES.items()]
+    items += [f'<span class="ar" style="border-color:{s.colour}; border-style:'
+              f'{"dashed" if s.dropped else "solid"}"></span>{html.escape(s.legend)}'
+              for s in ARROW_STYLES.values()]
+    items += [f'<span class="sw hatch" style="color:{colour}"></span>{kind}'
+              for kind, colour in SPAN_COLOURS.items()]
+    items += [f'<span class="dot" style="background:{t.colour}"></span>{t.code}' for t in TOPICS.values()]
+    return " ".join(f"<span class=item>{i}</span>" for i in items)
+
+
+def render_html(tl: Timeline, source: str) -> str:
+    """The whole page: header, legend, lane labels, the drawing, and the zoom script."""
+    scale = fit_scale(tl)
+    title = " / ".join(s.label for s in tl.sections if s.label) or source
+    seconds = (tl.t_end - tl.t_start) / 1000
+    problems = "".join(f"<div>{html.escape(p)}</div>" for p in tl.problems)
+    counts = f"{len(tl.arrows)} arrows, {len(tl.marks)} lines drawn"
+    return _PAGE.substitute(
+        title=html.escape(title), source=html.escape(source), seconds=f"{seconds:.1f}",
+        peers=len(tl.peers), counts=counts, t0=tl.t_start, t1=tl.t_end,
+        problems=f'<div class="problems">{problems}</div>' if problems else "",
+        legend=_legend(), labels=_lane_labels(tl), svg=SvgWriter(tl, scale).draw(),
+        config=json.dumps({"minScale": MIN_SCALE, "maxScale": MAX_SCALE}),
+        role_f=ROLE_COLOURS["F"], role_c=ROLE_COLOURS["C"], role_l=ROLE_COLOURS["L"])
+
+
+def write_timeline(log: Path, out: Path | None = None) -> Path:
+    """Read a log, write its timeline (default: beside it, suffix .html); return the path."""
+    out = out or log.with_suffix(".html")
+    tl = build_timeline(read_entries(log))
+    out.write_text(render_html(tl, log.name), encoding="utf-8")
+    return out
+
+
+def main(argv: Sequence[str] | None = None) -> int:
+    parser = argparse.ArgumentParser(prog="python -m tools.timeline",
+                                     description="Write an HTML timeline of a PY6824_DEBUG log.")
+    parser.add_argument("log", type=Path, metavar="LOGFILE")
+    parser.add_argument("-o", "--output", type=Path, metavar="OUT.html",
+                        help="where to write (default: LOGFILE with suffix .html)")
+    ns = parser.parse_args(argv)
+    try:
+        out = write_timeline(ns.log, ns.output)
+    except OSError as exc:
+        print(f"timeline: {exc}", file=sys.stderr)
+        return 2
+    print(out)
+    return 0
+
+
+# The page. $names are filled in by render_html (string.Template: CSS and JS keep their braces).
+_PAGE = Template("""<!DOCTYPE html>
+<html lang="en"><head><meta charset="utf-8">
+<title>$title - py6824 timeline</title>
+<style>
+body { font: 13px/1.35 system-ui, sans-serif; margin: 10px 14px; color: #222; background: #fff; }
+h1 { font-size: 16px; margin: 0 0 2px; }
+.meta { color: #666; margin-bottom: 4px; }
+.problems { color: #b00; font-family: ui-monospace, monospace; font-size: 12px; margin: 4px 0;
+            white-space: pre-wrap; }
+.legend { margin: 4px 0 6px; font-size: 12px; color: #444; }
+.legend .item { margin-right: 10px; white-space: nowrap; display: inline-block; }
+.sw { display: inline-block; width: 16px; height: 10px; margin-right: 3px; vertical-align: -1px;
+      border: 1px solid #999; }
+.sw.hatch { background: repeating-linear-gradient(45deg, currentColor 0 2px, transparent 2px 6px); }
+.ar { display: inline-block; width: 18px; border-top: 2px solid; margin-right: 3px; vertical-align: 3px; }
+.dot { display: inline-block; width: 8px; height: 8px; border-radius: 4px; margin-right: 2px; }
+.controls button { font-size: 12px; margin-right: 3px; }
+.wrap { display: flex; border: 1px solid #ccc; }
+.labels { flex: none; background: #fafafa; border-right: 1px solid #ccc; }
+.scroller { overflow-x: auto; flex: 1; }
+svg text { font: 10px ui-monospace, monospace; }
+.who { font: bold 12px ui-monospace, monospace; fill: #333; }
+.lane-0 { fill: #ffffff; } .lane-1 { fill: #f6f7f9; } .lane.tester { fill: #eef0f7; }
+.band.role-F { fill: $role_f; } .band.role-C { fill: $role_c; } .band.role-L { fill: $role_l; }
+.term { font-weight: bold; fill: #223; pointer-events: none; } .term.on-L { fill: #fff; }
+.span { stroke: none; }
+.restart-label { fill: #222; font-weight: bold; }
+.span-label { fill: #333; font-style: italic; pointer-events: none; }
+.span-label-disconnect { fill: #a02020; } .span-label-partition { fill: #6030a0; }
+.section { stroke: #4a4a9a; stroke-dasharray: 4 3; }
+.section-label { fill: #4a4a9a; font-weight: bold; }
+.arrow { stroke-width: 1.3; fill: none; }
+.arrow.vote-refused, .arrow.append-rejected { stroke-dasharray: 4 2; }
+.mark.test path { fill: #4a4a9a; } .mark.fatal path { fill: #d01010; }
+.dense .lbl, .dense .persist { display: none; }
+#axis line { stroke: #ddd; } #axis text { fill: #777; }
+#tip { position: fixed; display: none; background: #fffbe6; border: 1px solid #d9c77a; padding: 4px 6px;
+       font: 12px ui-monospace, monospace; white-space: pre; pointer-events: none; z-index: 9;
+       box-shadow: 0 1px 4px rgba(0,0,0,.2); max-width: 90vw; overflow: hidden; }
+svg [data-tip]:hover { opacity: .75; }
+</style></head>
+<body>
+<h1>$title</h1>
+<div class="meta">$source &middot; $seconds s ($t0-$t1 ms) &middot; $peers peers &middot; $counts
+&middot; <span class="controls"><button id="zin">+ zoom in</button><button id="zout">&minus; zoom out</button>
+<button id="zfit">fit</button></span></div>
+$problems
+<div class="legend">$legend</div>
+<div class="wrap">$labels<div class="scroller" id="scroller">$svg</div></div>
+<div id="tip"></div>
+<script>
+"use strict";
+(function () {
+  const cfg = $config;
+  const svg = document.getElementById("tl"), scroller = document.getElementById("scroller");
+  const tip = document.getElementById("tip");
+  const t0 = +svg.dataset.t0;
+  const items = Array.from(svg.querySelectorAll("[data-t]"));
+  let scale = +svg.dataset.scale;
+  let t1 = t0;
+  for (const el of items) t1 = Math.max(t1, +el.dataset.t, +(el.dataset.t2 || 0));
+  const X = (t) => (t - t0) * scale;
+
+  // Move every <title> into data-tip: one instant tooltip instead of the browser's slow one.
+  for (const title of Array.from(svg.querySelectorAll("title"))) {
+    title.parentNode.dataset.tip = title.textContent;
+    title.remove();
+  }
+  svg.addEventListener("mousemove", (ev) => {
+    const el = ev.target.closest("[data-tip]");
+    if (!el) { tip.style.display = "none"; return; }
+    tip.textContent = el.dataset.tip;
+    tip.style.display = "block";
+    const w = tip.offsetWidth;
+    tip.style.left = Math.max(4, Math.min(ev.clientX + 12, window.innerWidth - w - 8)) + "px";
+    tip.style.top = (ev.clientY + 14) + "px";
+  });
+  svg.addEventListener("mouseleave", () => { tip.style.display = "none"; });
+
+  function niceStep(pxPerMs) {
+    const steps = [1, 2, 5, 10, 20, 50, 100, 200, 500, 1000, 2000, 5000, 10000, 30000, 60000];
+    return steps.find((s) => s * pxPerMs >= 70) || 60000;
+  }
+  function drawAxis() {
+    // The SVG namespace from the element itself: the page names no URL at all.
+    const axis = document.getElementById("axis"), ns = svg.namespaceURI;
+    axis.replaceChildren();
+    const step = niceStep(scale), h = +svg.getAttribute("height");
+    for (let t = Math.ceil(t0 / step) * step; t <= t1; t += step) {
+      const line = document.createElementNS(ns, "line");
+      line.setAttribute("x1", X(t)); line.setAttribute("x2", X(t));
+      line.setAttribute("y1", 16); line.setAttribute("y2", h);
+      const text = document.createElementNS(ns, "text");
+      text.setAttribute("x", X(t) + 2); text.setAttribute("y", 12);
+      text.textContent = t >= 1000 ? (t / 1000) + " s" : t + " ms";
+      axis.append(line, text);
+    }
+  }
+  function layout() {
+    for (const el of items) {
+      const x = X(+el.dataset.t), x2 = el.dataset.t2 === undefined ? x : X(+el.dataset.t2);
+      switch (el.tagName) {
+        case "rect": el.setAttribute("x", x); el.setAttribute("width", Math.max(x2 - x, 1)); break;
+        case "line": el.setAttribute("x1", x); el.setAttribute("x2", x2); break;
+        case "text":
+          el.setAttribute("x", x + +(el.dataset.dx || 0));
+          // A label wider than its band or span would spill over the next one: hide it.
+          if (el.dataset.t2 !== undefined) {
+            el.style.display = (x2 - x < el.getComputedTextLength() + 6) ? "none" : "";
+          }
+          break;
+        case "g": el.setAttribute("transform", "translate(" + x + "," + el.dataset.y + ")"); break;
+      }
+    }
+    svg.setAttribute("width", X(t1) + 40);
+    svg.classList.toggle("dense", scale < 0.2);
+    drawAxis();
+  }
+  function zoom(factor, anchorPx) {
+    const anchor = anchorPx === undefined ? scroller.clientWidth / 2 : anchorPx;
+    const t = t0 + (scroller.scrollLeft + anchor) / scale;
+    scale = Math.min(cfg.maxScale, Math.max(cfg.minScale, scale * factor));
+    layout();
+    scroller.scrollLeft = X(t) - anchor;
+  }
+  function fit() {
+    const fitting = (scroller.clientWidth - 50) / Math.max(t1 - t0, 1);
+    scale = Math.min(cfg.maxScale, Math.max(cfg.minScale, fitting));
+    layout();
+  }
+  document.getElementById("zin").onclick = () => zoom(2);
+  document.getElementById("zout").onclick = () => zoom(0.5);
+  document.getElementById("zfit").onclick = fit;
+  document.addEventListener("keydown", (ev) => {
+    if (ev.key === "+" || ev.key === "=") zoom(2);
+    else if (ev.key === "-") zoom(0.5);
+    else if (ev.key === "0") fit();
+  });
+  scroller.addEventListener("wheel", (ev) => {
+    if (!ev.ctrlKey) return;
+    ev.preventDefault();
+    zoom(ev.deltaY < 0 ? 1.25 : 0.8, ev.clientX - scroller.getBoundingClientRect().left);
+  }, { passive: false });
+  fit();
+})();
+</script>
+</body></html>
+""")
+
+
+if __name__ == "__main__":
+    sys.exit(main())
