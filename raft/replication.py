@@ -36,8 +36,9 @@ class ReplicationMixin:
             self._persist_locked()
             index = self.log.last_index
             self._log_locked("APND", "start %r at %d", command, index)
-            for cond in self.replicate_conds.values():
-                cond.notify()
+            for peer, progress in self.progress.items():
+                if self._has_news_for_locked(progress):  # else a reply or heartbeat will carry it
+                    self.replicate_conds[peer].notify()
             self._maybe_advance_commit_locked()  # a cluster of one commits at once
             return index, self.current_term, True
 
