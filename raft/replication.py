@@ -12,7 +12,7 @@ are coalesced into batches, and each entry crosses the network about once.
 
 from __future__ import annotations
 
-from typing import Any
+from typing import Any, Callable
 
 import runtime
 from labrpc import handler
@@ -73,17 +73,20 @@ class ReplicationMixin:
         args = AppendEntriesArgs(self.current_term, self.me, prev, self.log.term_at(prev),
                                  self.log.entries_from(prev + 1), self.commit_index)
         self._log_locked("APND", "send %s to S%d", args, peer)
-        runtime.go(self._append_entries_to, peer, progress, args, name=f"S{self.me}-ae-S{peer}")
+        runtime.go(self._call_follower, peer, progress, "Raft.AppendEntries", args,
+                   self._handle_append_entries_reply_locked, name=f"S{self.me}-ae-S{peer}")
 
-    def _append_entries_to(self, peer: int, progress: PeerProgress, args: AppendEntriesArgs) -> None:
-        ok, reply = self.peers[peer].call("Raft.AppendEntries", args)
+    def _call_follower(self, peer: int, progress: PeerProgress, method: str, args: Any,
+                       handle_reply_locked: Callable[[int, PeerProgress, Any, Any], None]) -> None:
+        """Body of a replication RPC's thread: call, then account for the reply under mu."""
+        ok, reply = self.peers[peer].call(method, args)
         with self.mu:
             progress.in_flight -= 1
             if not ok:
                 progress.paused = True
-                self._log_locked("DROP", "AE to S%d lost", peer)
+                self._log_locked("DROP", "%s to S%d lost", method, peer)
                 return
-            self._handle_append_entries_reply_locked(peer, progress, args, reply)
+            handle_reply_locked(peer, progress, args, reply)
 
     def _handle_append_entries_reply_locked(self, peer: int, progress: PeerProgress, args: AppendEntriesArgs,
                                             reply: AppendEntriesReply) -> None:

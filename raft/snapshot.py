@@ -34,20 +34,16 @@ class SnapshotMixin:
         args = InstallSnapshotArgs(self.current_term, self.me, self.log.snapshot_index, self.log.snapshot_term,
                                    self.persister.read_snapshot())
         self._log_locked("SNAP", "sending snapshot at %d to S%d", args.last_included_index, peer)
-        runtime.go(self._install_snapshot_on, peer, progress, args, name=f"S{self.me}-snap-S{peer}")
+        runtime.go(self._call_follower, peer, progress, "Raft.InstallSnapshot", args,
+                   self._handle_install_snapshot_reply_locked, name=f"S{self.me}-snap-S{peer}")
 
-    def _install_snapshot_on(self, peer: int, progress: PeerProgress, args: InstallSnapshotArgs) -> None:
-        ok, reply = self.peers[peer].call("Raft.InstallSnapshot", args)
-        with self.mu:
-            progress.in_flight -= 1
-            if not ok:
-                progress.paused = True
-                return
-            self._observe_term_locked(reply.term)
-            if self.role is not Role.LEADER or self.current_term != args.term:
-                return
-            progress.maybe_update(args.last_included_index)
-            self.replicate_conds[peer].notify()
+    def _handle_install_snapshot_reply_locked(self, peer: int, progress: PeerProgress, args: InstallSnapshotArgs,
+                                              reply: InstallSnapshotReply) -> None:
+        self._observe_term_locked(reply.term)
+        if self.role is not Role.LEADER or self.current_term != args.term:
+            return  # a reply to a leadership that is over
+        progress.maybe_update(args.last_included_index)
+        self.replicate_conds[peer].notify()
 
     # --- follower side ---------------------------------------------------------------------
 

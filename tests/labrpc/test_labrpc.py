@@ -114,10 +114,7 @@ def test_disconnect():
     """Does net.enable(endname, False) really disconnect a client?"""
     net = Network()
     try:
-        js = JunkServer()
-        server = Server()
-        server.add_service(Service(js))
-        net.add_server("server99", server)
+        js, _ = make_junk_server(net, "server99", endnames=())
         e = net.make_end("end1-99")
         net.connect("end1-99", "server99")
 
@@ -172,10 +169,7 @@ def test_concurrent_many():
     """Test simultaneous RPCs from one client to one server."""
     net = Network()
     try:
-        js = JunkServer()
-        server = Server()
-        server.add_service(Service(js))
-        net.add_server(1000, server)
+        js, _ = make_junk_server(net, 1000, endnames=())
 
         nclients, nrpcs = 20, 10
         results: list[int] = []
@@ -210,10 +204,7 @@ def test_unreliable():
     net = Network()
     try:
         net.reliable(False)
-        js = JunkServer()
-        server = Server()
-        server.add_service(Service(js))
-        net.add_server(1000, server)
+        js, _ = make_junk_server(net, 1000, endnames=())
 
         nclients = 300
         successes: list[bool] = []
@@ -272,10 +263,7 @@ def test_regression1():
     (e.g. after enable(True))."""
     net = Network()
     try:
-        js = JunkServer()
-        server = Server()
-        server.add_service(Service(js))
-        net.add_server(1000, server)
+        js, _ = make_junk_server(net, 1000, endnames=())
         e = net.make_end("c")
         net.connect("c", 1000)
 
