@@ -20,13 +20,14 @@ the caller and the server never share an object.
 
 Deviation: the course hands each request to a dispatcher goroutine and then to a goroutine of
 its own while Call waits; here the calling thread plays that goroutine, since it waits anyway.
-The handler still runs on a thread of its own, so a hung handler cannot hang the network.
+The handler still runs on a thread of its own, so a hung handler cannot hang the network
+(threads that finished a handler are reused: see _HandlerThreads).
 """
 
 from __future__ import annotations
 
 from dataclasses import dataclass
-from typing import Any, Hashable
+from typing import Any, Callable, Hashable
 
 import runtime
 from labrpc import codec
@@ -56,6 +57,51 @@ class _Outcome:
         self.done = runtime.Event()
         self.reply: bytes | None = None
         self.error: BaseException | None = None
+
+
+class _HandlerThreads:
+    """The threads that run RPC handlers: each running handler has a thread of its own.
+
+    A thread that finishes a handler waits for the next one rather than exiting, and a new
+    thread starts only when every one is busy. Why: starting a thread costs two context
+    switches (Thread.start waits until the new thread runs), and on a loaded 2-core machine
+    each switch may wait for a time slice, while the course's TestRegression1 allows 30 ms
+    for a whole call. stop() (from Network.cleanup) lets the idle threads exit.
+    """
+
+    def __init__(self) -> None:
+        self._mu = runtime.Lock()
+        self._work = runtime.Condition(self._mu)  # notified when a job arrives, and by stop()
+        self._jobs: list[tuple[Callable[..., None], tuple]] = []  # guarded by _mu
+        self._idle = 0  # threads waiting for a job; guarded by _mu
+        self._stopped = False
+
+    def run(self, fn: Callable[..., None], *args: Any) -> None:
+        with self._mu:
+            if self._idle > len(self._jobs):
+                self._jobs.append((fn, args))
+                self._work.notify()
+                return
+        runtime.go(self._serve, (fn, args), name="labrpc-handler")
+
+    def stop(self) -> None:
+        with self._mu:
+            self._stopped = True
+            self._work.notify_all()
+
+    def _serve(self, job: tuple[Callable[..., None], tuple] | None) -> None:
+        while job is not None:
+            fn, args = job
+            fn(*args)
+            job = self._next_job()
+
+    def _next_job(self) -> tuple[Callable[..., None], tuple] | None:
+        with self._mu:
+            self._idle += 1
+            while not self._jobs and not self._stopped:
+                self._work.wait()
+            self._idle -= 1
+            return self._jobs.pop(0) if self._jobs else None
 
 
 class ClientEnd:
@@ -93,6 +139,7 @@ class Network:
         self._bytes = 0  # total bytes sent, for statistics
         # Set by cleanup(). Every delay waits on it, so cleanup ends them all at once.
         self._done = runtime.Event()
+        self._handlers = _HandlerThreads()
 
     # --- configuration ---------------------------------------------------------------------
 
@@ -138,6 +185,7 @@ class Network:
 
     def cleanup(self) -> None:
         self._done.set()
+        self._handlers.stop()
 
     # --- statistics ------------------------------------------------------------------------
 
@@ -210,7 +258,7 @@ class Network:
         into a Persister the tester has since replaced.
         """
         outcome = _Outcome()
-        runtime.go(_dispatch, route.server, method, request, outcome, name=f"rpc {method}")
+        self._handlers.run(_dispatch, route.server, method, request, outcome)
         while not outcome.done.wait(0.1):
             if self._is_server_dead(endname, route):
                 return None  # the handler may go on running; its reply is dropped
