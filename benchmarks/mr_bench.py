@@ -1,0 +1,171 @@
+"""MapReduce figures (prints, asserts nothing): word count speed-up, and the straggler effect.
+
+    python benchmarks/mr_bench.py [--mb 40] [--files 16] [--workers 1,2,4] [--repeat 1]
+
+1. Word count over a generated corpus (default 40 MB in 16 files): wall time of mrsequential,
+   then of a job with 1, 2 and 4 worker processes. A job's time runs from starting the
+   workers (the coordinator is already listening) until the first worker exits (workers
+   exit only once the job is over; a straggler may still sleep on a copy), so the
+   coordinator's once-a-second Done() poll and its 1 s linger are not counted.
+2. Straggler: word count over the eight generated books with three workers, one of them
+   deliberately slow (its map sleeps SLOW_MAP_S first: a machine ten times slower, yet
+   under the handout's 10 s reassignment rule), with backup tasks on and with
+   --no-backups. Every job's output is checked against mrsequential's.
+"""
+
+from __future__ import annotations
+
+import argparse
+import os
+import shutil
+import subprocess
+import sys
+import tempfile
+import time
+from pathlib import Path
+
+REPO = Path(__file__).resolve().parents[1]
+sys.path.insert(0, str(REPO))
+
+from mr.inputs import write_books, write_corpus  # noqa: E402
+
+WC = REPO / "mr" / "apps" / "wc.py"
+SLOW_MAP_S = 8.0
+SLOW_APP = f'''"""wc, but every map first sleeps {SLOW_MAP_S} s: a straggler."""
+import time
+from mr.apps import wc
+
+def map(filename, contents):
+    time.sleep({SLOW_MAP_S})
+    return wc.map(filename, contents)
+
+reduce = wc.reduce
+'''
+
+
+def env_for(socket_path: str) -> dict[str, str]:
+    return dict(os.environ, MR_SOCKET=socket_path,
+                PYTHONPATH=os.pathsep.join(p for p in (str(REPO), os.environ.get("PYTHONPATH")) if p))
+
+
+def sorted_output(folder: Path) -> list[str]:
+    lines: list[str] = []
+    for path in folder.glob("mr-out*"):
+        lines.extend(line for line in path.read_text().splitlines() if line)
+    return sorted(lines)
+
+
+def run_sequential(folder: Path, inputs: list[Path]) -> tuple[float, list[str]]:
+    folder.mkdir()
+    start = time.monotonic()
+    subprocess.run([sys.executable, "-m", "mr.sequential", str(WC), *map(str, inputs)], cwd=folder,
+                   env=env_for(""), check=True)
+    return time.monotonic() - start, sorted_output(folder)
+
+
+def run_job(folder: Path, inputs: list[Path], apps: list[Path], coordinator_opts: tuple[str, ...] = ()
+            ) -> tuple[float, list[str]]:
+    """One job: coordinator, then one worker per app; returns (seconds, sorted output)."""
+    folder.mkdir()
+    sock = str(folder / "s.sock")
+    env = env_for(sock)
+    log = open(folder / "log.txt", "wb")
+    coordinator = subprocess.Popen([sys.executable, "-m", "mr.coordinator", *coordinator_opts,
+                                    *map(str, inputs)], cwd=folder, env=env, stdout=log, stderr=log)
+    deadline = time.monotonic() + 30
+    while not os.path.exists(sock):  # a setup wait, outside the measured interval
+        if time.monotonic() > deadline or coordinator.poll() is not None:
+            raise RuntimeError(f"coordinator did not start; see {folder / 'log.txt'}")
+        time.sleep(0.01)
+    start = time.monotonic()
+    workers = [subprocess.Popen([sys.executable, "-m", "mr.worker", str(app)], cwd=folder, env=env,
+                                stdout=log, stderr=log) for app in apps]
+    # Workers exit only once the job is over (test-mr.sh's early exit test), so the first exit
+    # marks the job's end; a straggler may still be busy with a copy nobody needs.
+    while all(w.poll() is None for w in workers):
+        time.sleep(0.005)
+    elapsed = time.monotonic() - start
+    for w in workers:
+        w.wait()
+    coordinator.wait()
+    log.close()
+    return elapsed, sorted_output(folder)
+
+
+def check(name: str, got: list[str], want: list[str]) -> str:
+    return "ok" if got == want else f"WRONG OUTPUT ({name}: {len(got)} lines, want {len(want)})"
+
+
+def bench_speedup(work: Path, mb: float, files: int, worker_counts: list[int], repeat: int) -> None:
+    corpus = work.parent / f"py6824-mr-bench-corpus-{mb:g}mb-{files}"
+    if not corpus.is_dir() or len(list(corpus.glob("bench-*.txt"))) != files:
+        shutil.rmtree(corpus, ignore_errors=True)
+        print(f"generating a {mb:g} MB corpus in {corpus} ...", flush=True)
+        write_corpus(corpus, mb, files)
+    inputs = sorted(corpus.glob("bench-*.txt"))
+    size = sum(p.stat().st_size for p in inputs) / 1e6
+    print(f"\nword count, {size:.1f} MB in {len(inputs)} files, nReduce 10, {os.cpu_count()} cores")
+    seq_times, want = [], []
+    for i in range(repeat):
+        t, want = run_sequential(work / f"seq-{i}", inputs)
+        seq_times.append(t)
+    seq = min(seq_times)
+    print(f"  {'sequential':<12} {seq:7.2f} s")
+    one = None
+    for n in worker_counts:
+        best, status = float("inf"), "ok"
+        for i in range(repeat):
+            t, got = run_job(work / f"wc-{n}-{i}", inputs, [WC] * n)
+            best = min(best, t)
+            if check("wc", got, want) != "ok":
+                status = check("wc", got, want)
+        one = best if n == 1 else one
+        vs_one = f"  {one / best:4.2f}x vs 1 worker" if one else ""
+        label = f"{n} worker{'s' if n > 1 else ''}"
+        print(f"  {label:<12} {best:7.2f} s  {seq / best:4.2f}x vs sequential{vs_one}  {status}")
+
+
+def bench_straggler(work: Path, repeat: int) -> None:
+    books = work / "books"
+    inputs = write_books(books)
+    slow = work / "slow_wc.py"
+    slow.write_text(SLOW_APP)
+    _, want = run_sequential(work / "seq-books", inputs)
+    print(f"\nstraggler: word count over the 8 books, 2 normal workers + 1 whose maps sleep {SLOW_MAP_S:g} s")
+    results = {}
+    for label, opts in (("backups on", ()), ("backups off", ("--no-backups",))):
+        best, status = float("inf"), "ok"
+        for i in range(repeat):
+            t, got = run_job(work / f"strag-{label.split()[1]}-{i}", inputs, [slow, WC, WC], opts)
+            best = min(best, t)
+            if check(label, got, want) != "ok":
+                status = check(label, got, want)
+        results[label] = best
+        print(f"  {label:<12} {best:7.2f} s  {status}")
+    cut = 1 - results["backups on"] / results["backups off"]
+    print(f"  backup tasks cut the job time by {cut:.0%}")
+
+
+def main() -> int:
+    parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
+    parser.add_argument("--mb", type=float, default=40.0, help="corpus size for the speed-up figures")
+    parser.add_argument("--files", type=int, default=16, help="corpus files (map tasks)")
+    parser.add_argument("--workers", default="1,2,4", help="worker counts to time")
+    parser.add_argument("--repeat", type=int, default=1, help="runs per figure; the best is printed")
+    parser.add_argument("--skip-speedup", action="store_true")
+    parser.add_argument("--skip-straggler", action="store_true")
+    opts = parser.parse_args()
+    base = Path(tempfile.gettempdir())
+    work = Path(tempfile.mkdtemp(prefix="py6824-mr-bench-", dir=base))
+    try:
+        if not opts.skip_speedup:
+            bench_speedup(work, opts.mb, opts.files, [int(n) for n in opts.workers.split(",")], opts.repeat)
+        if not opts.skip_straggler:
+            bench_straggler(work, opts.repeat)
+    finally:
+        shutil.rmtree(work, ignore_errors=True)
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())

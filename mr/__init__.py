@@ -1,0 +1,16 @@
+"""mr: the MapReduce lab (course Lab 1), with real processes as in the course.
+
+Cheat sheet:
+
+    python -m mr.coordinator INPUT...        coordinator, nReduce 10; exits when the job is done
+    python -m mr.worker APP.py               a worker; run several; exits when the job is over
+    python -m mr.sequential APP.py INPUT...  the reference: everything in one process, into mr-out-0
+    python -m mr.inputs FOLDER               writes the 8 generated pg-*.txt inputs
+
+    $MR_SOCKET    the coordinator's Unix socket (default /var/tmp/824-mr-<uid>, as the course)
+
+Apps live in mr/apps/ (wc, indexer, mtiming, rtiming, jobcount, early_exit, crash, nocrash):
+each is a Python file, loaded by path, defining map(filename, contents) -> [(key, value)] and
+reduce(key, values) -> str. Files: mr-X-Y (intermediate, JSON), mr-out-Y ("key value" lines),
+each written to a hidden .mr-tmp-* file and renamed into place.
+"""

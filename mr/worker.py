@@ -1,0 +1,175 @@
+"""The MapReduce worker process (course: mr/worker.go + main/mrworker.go).
+
+    python -m mr.worker APP.py
+
+Asks the coordinator for tasks in a loop (handout) and runs them with the app's map/reduce:
+
+* map task X reads its input, calls map(filename, contents), and splits the pairs into
+  nReduce buckets by ihash(key) % nReduce; bucket Y goes to the intermediate file mr-X-Y;
+* reduce task Y reads mr-X-Y for every X, groups values by key, and writes one
+  "key reduce(key, values)" line per key, in key order, to mr-out-Y.
+
+Every file is first written to a hidden temp file in the same folder; the coordinator
+renames the first finisher's files into place (handout: avoid partially written files).
+Exit status: 0 once the job is over (the coordinator says "exit", or it is gone after we had
+reached it: the handout's "exit when call() fails"); 1 when the app is unusable, the app
+raised, or the coordinator was never reachable.
+"""
+
+from __future__ import annotations
+
+import json
+import os
+import socket
+import sys
+import traceback
+
+from mr import rpc
+from mr.common import (AppError, MapFn, ReduceFn, create_temp, format_output, ihash, intermediate_name,
+                       load_app, output_name, read_input, remove_quietly)
+
+
+class TaskFailed(Exception):
+    """The app (or reading its input) raised while running a task; carries a one-line summary."""
+
+
+class Worker:
+    def __init__(self, mapf: MapFn, reducef: ReduceFn, socket_path: str, folder: str = ".") -> None:
+        self.mapf = mapf
+        self.reducef = reducef
+        self.socket_path = socket_path
+        self.folder = os.path.abspath(folder)
+        self.name = f"{os.getpid()}@{socket.gethostname()}"
+        self._reached = False  # have we ever talked to the coordinator?
+
+    def run(self) -> int:
+        """Ask for and run tasks until the job is over; returns the exit status."""
+        while True:
+            try:
+                reply = self._call("Coordinator.RequestTask", rpc.RequestTaskArgs(self.name), rpc.TaskReply)
+            except rpc.CoordinatorUnreachable as e:
+                return self._coordinator_gone(e)
+            if reply.kind == rpc.EXIT:
+                return 0
+            if reply.kind == rpc.WAIT:
+                continue  # the coordinator already waited (long poll) before answering
+            try:
+                outputs = self._run_task(reply)
+            except TaskFailed as e:
+                return self._report_failure(reply, str(e))
+            try:
+                self._finish(reply, outputs)
+            except rpc.CoordinatorUnreachable as e:
+                return self._coordinator_gone(e)
+
+    # ---- tasks ----
+
+    def _run_task(self, task: rpc.TaskReply) -> list[list[str]]:
+        """Run one task into temp files; returns [temp path, final name] pairs. Leaves no temp file on error."""
+        temps: list[str] = []
+        try:
+            if task.kind == rpc.MAP:
+                self._do_map(task, temps)
+                return [[tmp, intermediate_name(task.task, y)] for y, tmp in enumerate(temps)]
+            if task.kind == rpc.REDUCE:
+                self._do_reduce(task, temps)
+                return [[temps[0], output_name(task.task)]]
+            raise TaskFailed(f"unknown task kind {task.kind!r} (expecting {rpc.MAP!r} or {rpc.REDUCE!r})")
+        except Exception as e:
+            remove_quietly(temps)
+            if isinstance(e, TaskFailed):
+                raise
+            where = traceback.extract_tb(e.__traceback__)[-1]
+            raise TaskFailed(f"{task.kind} task {task.task}: {type(e).__name__}: {e} "
+                             f"(at {where.filename}:{where.lineno})") from e
+
+    def _do_map(self, task: rpc.TaskReply, temps: list[str]) -> None:
+        contents = read_input(task.filename)
+        buckets: list[dict[str, list[str]]] = [{} for _ in range(task.n_reduce)]
+        bucket_of: dict[str, int] = {}  # ihash is pure Python: hash each distinct key once
+        for key, value in self.mapf(task.filename, contents):
+            y = bucket_of.get(key)
+            if y is None:
+                y = bucket_of[key] = ihash(key) % task.n_reduce
+            values = buckets[y].get(key)
+            if values is None:
+                buckets[y][key] = [value]
+            else:
+                values.append(value)
+        # Handout: JSON for intermediate data. Each file holds {key: [values...]}, keys in map
+        # output order; every bucket is written, even empty, so reducers can read all nMap files.
+        for y, bucket in enumerate(buckets):
+            with self._temp(task, temps, intermediate_name(task.task, y)) as f:
+                json.dump(bucket, f, ensure_ascii=False, separators=(",", ":"))
+
+    def _do_reduce(self, task: rpc.TaskReply, temps: list[str]) -> None:
+        groups: dict[str, list[str]] = {}
+        for x in range(task.n_map):
+            path = os.path.join(self.folder, intermediate_name(x, task.task))
+            with open(path, encoding="utf-8") as f:
+                for key, values in json.load(f).items():
+                    group = groups.get(key)
+                    if group is None:
+                        groups[key] = values
+                    else:
+                        group.extend(values)
+        with self._temp(task, temps, output_name(task.task)) as out:
+            for key in sorted(groups):  # the course sorts by key before reducing
+                out.write(format_output(key, self.reducef(key, groups[key])))
+
+    def _temp(self, task: rpc.TaskReply, temps: list[str], final: str):
+        """Open a new temp file for final's contents, recording it in temps before anything can fail."""
+        fd, path = create_temp(self.folder, f"{task.job}-{final}")
+        temps.append(path)
+        return os.fdopen(fd, "w", encoding="utf-8")
+
+    # ---- talking to the coordinator ----
+
+    def _finish(self, task: rpc.TaskReply, outputs: list[list[str]]) -> None:
+        """Report success; if another copy won (or the coordinator is gone) our temp files are garbage."""
+        accepted = False
+        try:
+            reply = self._call("Coordinator.FinishTask",
+                               rpc.FinishTaskArgs(task.kind, task.task, task.attempt, outputs), rpc.FinishTaskReply)
+            accepted = reply.accepted
+        finally:
+            if not accepted:
+                remove_quietly(tmp for tmp, _ in outputs)
+
+    def _report_failure(self, task: rpc.TaskReply, error: str) -> int:
+        print(f"mr.worker: the app raised; giving up: {error}", file=sys.stderr)
+        try:
+            self._call("Coordinator.FailTask", rpc.FailTaskArgs(task.kind, task.task, task.attempt, error),
+                       rpc.FailTaskReply)
+        except rpc.CoordinatorUnreachable:
+            pass  # the coordinator will reassign the task after 10 s anyway
+        return 1
+
+    def _coordinator_gone(self, e: rpc.CoordinatorUnreachable) -> int:
+        if self._reached:
+            return 0  # handout: workers may exit when call() fails, since the job is done
+        print(f"mr.worker: cannot reach the coordinator at {self.socket_path!r}: {e}", file=sys.stderr)
+        return 1
+
+    def _call(self, method: str, args: object, reply_type: type):
+        reply = rpc.call(self.socket_path, method, args, reply_type)
+        self._reached = True
+        return reply
+
+
+def main(argv: list[str] | None = None) -> int:
+    argv = sys.argv[1:] if argv is None else argv
+    if len(argv) != 1:
+        print("usage: python -m mr.worker APP.py", file=sys.stderr)
+        return 2
+    try:
+        app = load_app(argv[0])
+        path = rpc.coordinator_sock()
+    except (AppError, ValueError) as e:
+        print(f"mr.worker: {e}", file=sys.stderr)
+        return 1
+    return Worker(app.map, app.reduce, path).run()
+
+
+if __name__ == "__main__":
+    sys.exit(main())
