@@ -84,12 +84,18 @@ class _HandlerThreads:
                 return
         runtime.go(self._serve, (fn, args), name="labrpc-handler")
 
+    def start_idle(self) -> None:
+        """Start one thread that waits for work, so even the first call needs no thread start."""
+        runtime.go(self._serve, None, name="labrpc-handler")
+
     def stop(self) -> None:
         with self._mu:
             self._stopped = True
             self._work.notify_all()
 
     def _serve(self, job: tuple[Callable[..., None], tuple] | None) -> None:
+        if job is None:
+            job = self._next_job()
         while job is not None:
             fn, args = job
             fn(*args)
@@ -140,6 +146,7 @@ class Network:
         # Set by cleanup(). Every delay waits on it, so cleanup ends them all at once.
         self._done = runtime.Event()
         self._handlers = _HandlerThreads()
+        self._handlers.start_idle()
 
     # --- configuration ---------------------------------------------------------------------
 

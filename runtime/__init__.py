@@ -17,6 +17,12 @@ Cheat sheet (real mode: each name IS the standard object, no wrapper, no overhea
 Import the module and look names up at call time (``runtime.Lock()``), never
 ``from runtime import Lock``: a simulator swaps the module's attributes, and a name copied
 at import time would keep the real one.
+
+Simulation: runtime/sim.py's Simulator stands behind these same names while its run() is
+active (install() rebinds them, uninstall() restores the standard objects): virtual time,
+one thread at a time, every choice from one seed. ``pytest --sim [--seed N]`` runs the raft
+and kvraft tests that way (tests/sim_plugin.py). Objects made before a simulation starts
+(module-level locks) stay real: fine for a lock held only briefly, never for a Condition.
 """
 
 from __future__ import annotations
@@ -64,3 +70,36 @@ def live_threads() -> list[_threading.Thread]:
 
 def current_thread_name() -> str:
     return _threading.current_thread().name
+
+
+# --- simulation (runtime/sim.py) ------------------------------------------------------------
+# The names a simulator stands behind. install() rebinds them; uninstall() restores the
+# standard objects above, so real mode never pays for the possibility.
+_SWAPPABLE = ("Lock", "Condition", "Event", "sleep", "now", "go", "live_threads", "current_thread_name",
+              "random", "randrange", "randint", "choice", "shuffle", "randbits")
+_REAL: dict[str, Any] = {name: globals()[name] for name in _SWAPPABLE}
+_installed = False
+
+
+def install(names: dict[str, Any]) -> None:
+    """Rebind the facade's names (a runtime.sim.Simulator's facade()); one at a time."""
+    global _installed
+    if _installed:
+        raise RuntimeError("runtime: a simulation is already installed")
+    unknown = set(names) - set(_SWAPPABLE)
+    if unknown:
+        raise ValueError(f"runtime: not facade names: {sorted(unknown)}")
+    globals().update(names)
+    _installed = True
+
+
+def uninstall() -> None:
+    """Back to the standard objects."""
+    global _installed
+    globals().update(_REAL)
+    _installed = False
+
+
+def simulated() -> bool:
+    """Whether a simulation is installed (for harness code that must behave differently)."""
+    return _installed

@@ -9,6 +9,8 @@ import pytest
 import runtime
 from tests import harness
 
+pytest_plugins = ["tests.sim_plugin"]
+
 _failures = harness.BackgroundFailures()
 
 

@@ -57,6 +57,7 @@ import argparse
 import json
 import os
 import queue
+import random
 import re
 import shlex
 import signal
@@ -64,6 +65,7 @@ import subprocess
 import sys
 import threading
 import time
+import zlib
 from collections.abc import Callable, Iterator, Mapping, Sequence
 from concurrent.futures import ThreadPoolExecutor
 from contextlib import contextmanager
@@ -131,6 +133,8 @@ class Options:
     display: str = "auto"
     python: str = sys.executable
     debug: str = ""  # PY6824_DEBUG for the iterations; "" leaves the environment alone
+    sim: bool = False  # run each iteration in deterministic simulation, with its own seed
+    base_seed: int = 0  # with sim: iteration seeds derive from it (printed, so a run repeats)
 
 
 def _positive_int(text: str) -> int:
@@ -205,6 +209,12 @@ def build_parser() -> argparse.ArgumentParser:
                         help="run iterations with PY6824_DEBUG (bare --debug: every topic; "
                         "--debug=VOTE,LEAD: those) and pytest --capture=no; failing "
                         "iterations' logs get an HTML timeline beside them")
+    parser.add_argument("--sim", action="store_true",
+                        help="run iterations in deterministic simulation (pytest --sim), each "
+                        "with its own seed; the summary lists failing seeds and how to replay them")
+    parser.add_argument("--base-seed", type=int, default=None, metavar="N",
+                        help="with --sim: derive the iterations' seeds from N (default: random, "
+                        "printed), so a whole stress run can be repeated")
     parser.add_argument("patterns", nargs="*", metavar="PATTERN",
                         help="pytest -k style substring, or a path / node id; OR-ed")
     return parser
@@ -236,6 +246,8 @@ def parse_args(argv: Sequence[str]) -> Options:
         log_root=ns.log_root,
         display=ns.display,
         debug=ns.debug or "",
+        sim=ns.sim,
+        base_seed=ns.base_seed if ns.base_seed is not None else random.SystemRandom().randrange(2**32),
     )
 
 
@@ -335,11 +347,16 @@ def build_iteration(opts: Options, test_id: str, iteration: int) -> IterationSpe
     """
     # With --debug, uncaptured: a timed-out iteration's debug lines are in its log too.
     capture = ("--capture=no",) if opts.debug else ()
+    seed = iteration_seed(opts.base_seed, test_id, iteration) if opts.sim else None
+    sim = ("--sim", f"--seed={seed}") if seed is not None else ()
     argv = (opts.python, "-m", "pytest", test_id, f"--rootdir={opts.tests_dir}",
             "-o", f"faulthandler_timeout={faulthandler_seconds(opts.timeout):g}",
-            *capture, *opts.pytest_args)
+            *sim, *capture, *opts.pytest_args)
     # Unbuffered so that -v streams lines as they happen and a killed child loses nothing.
     env = {"PYTHONUNBUFFERED": "1"}
+    if seed is not None:
+        # What pytest --sim would otherwise re-exec itself to get: replays need a fixed one.
+        env["PYTHONHASHSEED"] = "0"
     if opts.debug:
         env["PY6824_DEBUG"] = opts.debug
     metadata = {
@@ -351,8 +368,20 @@ def build_iteration(opts: Options, test_id: str, iteration: int) -> IterationSpe
     }
     if opts.debug:
         metadata["debug"] = opts.debug
+    if seed is not None:
+        metadata["seed"] = str(seed)
+        metadata["replay"] = replay_command(seed, test_id)
     return IterationSpec(test_id=test_id, iteration=iteration, argv=argv, env=env,
                          metadata=metadata, log_name=f"{log_stem(test_id)}-{iteration}.log")
+
+
+def iteration_seed(base_seed: int, test_id: str, iteration: int) -> int:
+    """A --sim iteration's seed: distinct per test and iteration, repeatable from the base."""
+    return zlib.crc32(f"{base_seed}:{test_id}:{iteration}".encode())
+
+
+def replay_command(seed: int, test_id: str) -> str:
+    return f"pytest --sim --seed {seed} {shlex.quote(test_id)}"
 
 
 @dataclass
@@ -892,11 +921,33 @@ def report(console: Console, opts: Options, tests: Sequence[str], outcome: RunOu
         console.print(f"Interrupted: {cancelled} iteration(s) not completed.", markup=False)
     if failures or outcome.logs:
         console.print(f"Logs of failing/interrupted iterations: {log_dir}", markup=False)
+    if opts.sim:
+        report_seeds(console, opts, outcome, log_dir / "summary.json")
     # The 'N passed, N failed' line is the closing line CI log readers understand.
     console.print(f"stress: {runs - failures} passed, {failures} failed", markup=False)
     if outcome.interrupted_by is not None:
         return 128 + outcome.interrupted_by
     return EXIT_FAILED if failures else EXIT_OK
+
+
+def failing_seeds(results: Sequence[IterationResult]) -> list[dict[str, str]]:
+    """The --sim seeds of the failed iterations, each with its replay command."""
+    return [{"test": r.spec.test_id, "iteration": str(r.spec.iteration), "seed": r.spec.metadata["seed"],
+             "replay": r.spec.metadata["replay"]}
+            for r in results if r.failed and "seed" in r.spec.metadata]
+
+
+def report_seeds(console: Console, opts: Options, outcome: RunOutcome, summary_path: Path) -> None:
+    """List the failing seeds (terminal and summary.json) and how to repeat the whole run."""
+    failing = failing_seeds(outcome.results)
+    console.print(f"Simulation: base seed {opts.base_seed} (repeat this run with --sim --base-seed "
+                  f"{opts.base_seed}); {len(failing)} failing seed(s)", markup=False)
+    for f in failing:
+        console.print(f"  seed {f['seed']}  {f['test']} (iteration {f['iteration']}): {f['replay']}",
+                      markup=False)
+    data = json.loads(summary_path.read_text(encoding="utf-8"))
+    data["sim"] = {"base_seed": opts.base_seed, "failing_seeds": failing}
+    summary_path.write_text(json.dumps(data, indent=2) + "\n", encoding="utf-8")
 
 
 def main(argv: Sequence[str] | None = None) -> int:

@@ -1,0 +1,241 @@
+"""The deterministic simulator (runtime/sim.py) and its pytest plugin (tests/sim_plugin.py).
+
+These tests drive simulators themselves, so they run the same with or without --sim.
+"""
+
+from __future__ import annotations
+
+import re
+import subprocess
+import sys
+import threading
+import time
+from collections.abc import Callable
+from pathlib import Path
+from typing import Any
+
+import pytest
+
+import runtime
+from runtime.sim import SimulationFailure, Simulator
+from tests import sim_plugin
+
+ROOT = Path(__file__).resolve().parents[2]
+
+
+def run_sim(fn: Callable[[], Any], seed: int = 1, **kwargs: Any) -> tuple[Any, Any]:
+    return Simulator(seed, **kwargs).run(fn)
+
+
+# --- the primitives ----------------------------------------------------------------------
+
+
+def test_sleep_takes_virtual_time_not_real_time():
+    def body() -> float:
+        start = runtime.now()
+        runtime.sleep(300)
+        return runtime.now() - start
+
+    wall = time.monotonic()
+    _, slept = run_sim(body)
+    assert 300 <= slept < 300.01
+    assert time.monotonic() - wall < 2
+
+
+def test_run_restores_the_standard_objects():
+    run_sim(lambda: runtime.sleep(1))
+    assert runtime.Lock is threading.Lock and runtime.sleep is time.sleep and not runtime.simulated()
+
+
+def test_lock_gives_mutual_exclusion_and_condition_wakes_waiters():
+    def body() -> list[int]:
+        mu = runtime.Lock()
+        cond = runtime.Condition(mu)
+        state = {"in": 0, "max_in": 0, "done": 0}
+
+        def worker() -> None:
+            for _ in range(20):
+                with mu:
+                    state["in"] += 1
+                    state["max_in"] = max(state["max_in"], state["in"])
+                    runtime.sleep(0.001)  # blocks while holding mu: nobody else may enter
+                    state["in"] -= 1
+            with mu:
+                state["done"] += 1
+                cond.notify_all()
+
+        threads = [runtime.go(worker, name=f"w{i}") for i in range(5)]
+        with mu:
+            while state["done"] < 5:
+                cond.wait()
+        for t in threads:
+            t.join()
+        return [state["max_in"], state["done"], sum(t.is_alive() for t in threads)]
+
+    _, result = run_sim(body)
+    assert result == [1, 5, 0]
+
+
+def test_timeouts_report_as_in_threading():
+    def body() -> tuple[bool, bool, bool, float]:
+        mu = runtime.Lock()
+        cond = runtime.Condition(mu)
+        event = runtime.Event()
+        with mu:
+            notified = cond.wait(0.5)
+        got_event = event.wait(0.25)
+        runtime.go(lambda: (runtime.sleep(1), event.set()), name="setter")
+        got_later = event.wait(10)
+        return notified, got_event, got_later, runtime.now()
+
+    _, (notified, got_event, got_later, now) = run_sim(body)
+    assert (notified, got_event, got_later) == (False, False, True)
+    assert 1.75 <= now < 1.8
+
+
+def test_deadlock_fails_naming_every_blocking_point():
+    def body() -> None:
+        a, b = runtime.Lock(), runtime.Lock()
+
+        def take(first: Any, second: Any) -> None:
+            with first:
+                runtime.sleep(0.1)
+                with second:
+                    pass
+
+        t = runtime.go(take, a, b, name="takes-a-then-b")
+        take(b, a)
+        t.join()
+
+    with pytest.raises(SimulationFailure) as info:
+        run_sim(body)
+    text = str(info.value)
+    assert "deadlock" in text and "takes-a-then-b: Lock.acquire (held by test-main)" in text
+    assert "test-main: Lock.acquire (held by takes-a-then-b)" in text and "test_sim.py" in text
+    assert not runtime.simulated()
+
+
+def test_exception_in_a_thread_reaches_excepthook(monkeypatch: pytest.MonkeyPatch):
+    seen: list[tuple[str, str]] = []
+    monkeypatch.setattr(threading, "excepthook", lambda args: seen.append((args.thread.name, repr(args.exc_value))))
+
+    def body() -> None:
+        runtime.go(lambda: 1 / 0, name="divider").join()
+
+    run_sim(body)
+    assert seen == [("divider", "ZeroDivisionError('division by zero')")]
+
+
+def test_threads_left_running_are_reported_and_torn_down():
+    stop = []
+
+    def body() -> None:
+        def forever() -> None:
+            event = runtime.Event()
+            try:
+                event.wait()
+            finally:
+                stop.append("unwound")
+
+        runtime.go(forever, name="stuck")
+
+    outcome, _ = run_sim(body)
+    assert outcome.leaked == ["stuck"] and stop == ["unwound"]
+
+
+# --- determinism -------------------------------------------------------------------------
+
+
+def _chatty() -> list[float]:
+    """Threads racing on a lock with random sleeps: a schedule with many choices."""
+    mu = runtime.Lock()
+    order: list[float] = []
+
+    def worker(i: int) -> None:
+        for _ in range(10):
+            runtime.sleep(runtime.random() / 100)
+            with mu:
+                order.append(i + runtime.now())
+
+    threads = [runtime.go(worker, i, name=f"w{i}") for i in range(4)]
+    for t in threads:
+        t.join()
+    return order
+
+
+def test_same_seed_same_trace_different_seed_different_trace():
+    (o1, r1), (o2, r2), (o3, r3) = (run_sim(_chatty, seed) for seed in (5, 5, 6))
+    assert (o1.trace_hash, r1) == (o2.trace_hash, r2)
+    assert o1.trace_hash != o3.trace_hash and r1 != r3
+
+
+def _racy_counter() -> int:
+    """Three threads increment a counter without a lock: a lost update needs a bad schedule."""
+    state = {"n": 0}
+
+    def inc() -> None:
+        for _ in range(3):
+            value = state["n"]
+            runtime.sleep(0)  # a scheduling point between the read and the write
+            state["n"] = value + 1
+
+    threads = [runtime.go(inc, name=f"inc{i}") for i in range(3)]
+    for t in threads:
+        t.join()
+    return state["n"]
+
+
+def test_hunt_a_rare_race_by_seed_and_replay_it():
+    results = {seed: run_sim(_racy_counter, seed) for seed in range(100)}
+    failing = [seed for seed, (_, n) in results.items() if n != 9]
+    assert 0 < len(failing) < 100
+    seed = failing[0]
+    replay_outcome, replay_n = run_sim(_racy_counter, seed)
+    assert (replay_outcome.trace_hash, replay_n) == (results[seed][0].trace_hash, results[seed][1])
+
+
+# One test of each part; each run twice with one seed and once with another.
+PER_PART = [
+    ("tests.raft.test_raft", "test_initial_election_2a"),
+    ("tests.raft.test_raft", "test_basic_agree_2b"),
+    ("tests.raft.test_raft", "test_figure8_unreliable_2c"),
+    ("tests.raft.test_raft", "test_snapshot_install_unreliable_2d"),
+    ("tests.kvraft.test_kvraft", "test_unreliable_one_key_3a"),
+    ("tests.kvraft.test_kvraft", "test_snapshot_rpc_3b"),
+]
+
+
+# ids without the part names, so that 'run_tests.sh 2A' does not select these
+@pytest.mark.parametrize("module, name", PER_PART, ids=["raft-A", "raft-B", "raft-C", "raft-D", "kv-A", "kv-B"])
+def test_course_test_is_deterministic(module: str, name: str):
+    test_fn = getattr(__import__(module, fromlist=[name]), name)
+    hashes = [sim_plugin.simulate(test_fn, seed)[0].trace_hash for seed in (11, 11, 12)]
+    assert hashes[0] == hashes[1], "the same seed gave two different traces"
+    assert hashes[0] != hashes[2], "two seeds gave the same trace"
+
+
+def _trace_of_pytest_run(seed: int) -> str:
+    argv = [sys.executable, "-m", "pytest", "--sim", f"--seed={seed}", "-rA", "-q",
+            "tests/raft/test_raft.py::test_re_election_2a"]
+    out = subprocess.run(argv, cwd=ROOT, capture_output=True, text=True, check=True).stdout
+    return re.search(r"trace ([0-9a-f]{16})", out).group(1)
+
+
+def test_replay_in_a_new_process_gives_the_same_trace():
+    """The whole path: pytest --sim --seed N, its PYTHONHASHSEED re-exec, a fresh process."""
+    assert _trace_of_pytest_run(3) == _trace_of_pytest_run(3)
+
+
+def test_stress_gives_each_sim_iteration_its_own_seed_and_replay():
+    from tools import stress
+
+    opts = stress.parse_args(["--sim", "--base-seed", "7", "-n", "3", "2A"])
+    specs = [stress.build_iteration(opts, "tests/raft/test_raft.py::test_x_2a", i) for i in (1, 2, 3)]
+    seeds = [spec.metadata["seed"] for spec in specs]
+    assert len(set(seeds)) == 3
+    assert all(f"--seed={s}" in spec.argv and "--sim" in spec.argv for s, spec in zip(seeds, specs))
+    assert all(spec.env["PYTHONHASHSEED"] == "0" for spec in specs)
+    assert specs[0].metadata["replay"] == f"pytest --sim --seed {seeds[0]} tests/raft/test_raft.py::test_x_2a"
+    again = stress.parse_args(["--sim", "--base-seed", "7", "2A"])
+    assert stress.build_iteration(again, specs[0].test_id, 1).metadata["seed"] == seeds[0]
+    assert "seed" not in stress.build_iteration(stress.parse_args(["2A"]), specs[0].test_id, 1).metadata
