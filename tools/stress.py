@@ -4,7 +4,7 @@ Usage (``run_tests.sh`` is a thin wrapper that cds to the repo root and calls th
 
     python -m tools.stress [-n ITERATIONS] [-p PARALLEL] [-t TIMEOUT_S] [-v]
                            [--tests-dir DIR] [--log-root DIR] [--display MODE]
-                           [--debug[=TOPICS]] [PATTERN ...] [-- PYTEST_ARGS ...]
+                           [--debug[=TOPICS]] [--sim [--base-seed N]] [PATTERN ...] [-- PYTEST_ARGS ...]
 
 Selection. A PATTERN selects tests the way ``pytest -k`` does (a case-insensitive substring
 of a test's keywords: its name, its module, its folders), so ``2A`` selects every test whose
@@ -39,16 +39,15 @@ terminal (CI logs, pipes) the progress degrades to plain status lines. Concurren
 ``concurrent.futures`` threads that each block in ``Popen.wait`` (no polling); the main
 thread owns all output and blocks on a ``queue.Queue`` of events.
 
-Hook points for later features
-------------------------------
-* ``--sim`` (a seed per iteration): everything an iteration runs with is built in
-  :func:`build_iteration` -- its argv, its extra environment and the metadata written into
-  its log header and ``summary.json``. A ``--sim`` change adds a field to :class:`Options`,
-  derives a seed there (e.g. from the run's timestamp, the test id and the iteration), passes
-  it via argv or env, and adds ``metadata["seed"]``; nothing else needs to change for the
-  seed to be used and recorded.
-* Post-processing a kept log: :func:`save_failure_log` is the single place a failing
-  iteration's log is finalised; it writes the timeline there, and further steps go beside it.
+Simulation. ``--sim`` runs every iteration with ``pytest --sim --seed S`` (virtual time, see
+runtime/sim.py), each iteration with its own seed, derived in :func:`build_iteration` (from
+``--base-seed N`` when given, so a whole stress run can be repeated). The seed is recorded in
+the log header and ``summary.json``, and the summary lists each failing seed with the command
+that replays it.
+
+Where to extend: everything an iteration runs with (argv, extra environment, the metadata
+written into its log header) is built in :func:`build_iteration`; :func:`save_failure_log` is
+the single place a failing iteration's log is finalised (it writes the timeline there).
 """
 
 from __future__ import annotations
