@@ -10,6 +10,8 @@ import os
 import secrets
 import time
 
+from mr.apps import nocrash
+
 
 def maybe_crash() -> None:
     r = secrets.randbelow(1000)  # crash.go: crypto/rand, so a fork cannot repeat the sequence
@@ -21,14 +23,9 @@ def maybe_crash() -> None:
 
 def map(filename: str, contents: str) -> list[tuple[str, str]]:
     maybe_crash()
-    return [
-        ("a", filename),
-        ("b", str(len(filename))),
-        ("c", str(len(contents.encode("utf-8")))),  # Go's len(contents) counts bytes
-        ("d", "xyzzy"),
-    ]
+    return nocrash.map(filename, contents)
 
 
 def reduce(key: str, values: list[str]) -> str:
     maybe_crash()
-    return " ".join(sorted(values))
+    return nocrash.reduce(key, values)

@@ -16,11 +16,7 @@ import pytest
 from rich.console import Console
 
 ROOT = Path(__file__).resolve().parents[2]
-# `python -m pytest` puts the repo root on sys.path; a bare `pytest` does not.
-if str(ROOT) not in sys.path:
-    sys.path.insert(0, str(ROOT))
-
-from tools import debuglog, logview  # noqa: E402
+from tools import debuglog, logview
 
 FIXTURES = Path(__file__).parent / "fixtures"
 RE_ELECTION = FIXTURES / "raft_2a.log"

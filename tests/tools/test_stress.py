@@ -20,11 +20,7 @@ from pathlib import Path
 import pytest
 
 ROOT = Path(__file__).resolve().parents[2]
-# `python -m pytest` puts the repo root on sys.path; a bare `pytest` does not.
-if str(ROOT) not in sys.path:
-    sys.path.insert(0, str(ROOT))
-
-from tools import stress  # noqa: E402
+from tools import stress
 
 # Generous: these only bound a broken runner; a healthy run takes a few seconds.
 RUN_LIMIT_S = 120

@@ -9,11 +9,7 @@ import sys
 from pathlib import Path
 
 ROOT = Path(__file__).resolve().parents[2]
-# `python -m pytest` puts the repo root on sys.path; a bare `pytest` does not.
-if str(ROOT) not in sys.path:
-    sys.path.insert(0, str(ROOT))
-
-from tools import debuglog, timeline  # noqa: E402
+from tools import debuglog, timeline
 
 FIXTURES = Path(__file__).parent / "fixtures"
 RE_ELECTION = FIXTURES / "raft_2a.log"
