@@ -51,10 +51,13 @@ class _Route:
 
 
 class _Outcome:
-    """The handler thread's answer, handed to the waiting caller."""
+    """The handler thread's answer, handed to the waiting caller. Guarded by the network's mu."""
 
-    def __init__(self) -> None:
-        self.done = runtime.Event()
+    def __init__(self, mu: Any) -> None:
+        # Notified when the handler finishes, and when the route may have died (an end
+        # disabled, a server deleted or replaced), so the caller need not poll.
+        self.changed = runtime.Condition(mu)
+        self.finished = False
         self.reply: bytes | None = None
         self.error: BaseException | None = None
 
@@ -141,6 +144,9 @@ class Network:
         self._enabled: dict[Hashable, bool] = {}
         self._servers: dict[Hashable, Server | None] = {}
         self._connections: dict[Hashable, Hashable | None] = {}  # endname -> servername
+        # Calls waiting for a handler, guarded by _mu. A dict, not a set: its order does not
+        # depend on memory addresses, so a simulated run wakes them in the same order every time.
+        self._waiting: dict[_Outcome, None] = {}
         self._count = 0  # total RPC count, for statistics
         self._bytes = 0  # total bytes sent, for statistics
         # Set by cleanup(). Every delay waits on it, so cleanup ends them all at once.
@@ -176,10 +182,12 @@ class Network:
     def add_server(self, servername: Hashable, server: Server) -> None:
         with self._mu:
             self._servers[servername] = server
+            self._wake_waiting_locked()
 
     def delete_server(self, servername: Hashable) -> None:
         with self._mu:
             self._servers[servername] = None
+            self._wake_waiting_locked()
 
     def connect(self, endname: Hashable, servername: Hashable) -> None:
         """Connect a client end to a server. Meant to be called once per end."""
@@ -189,6 +197,8 @@ class Network:
     def enable(self, endname: Hashable, enabled: bool) -> None:
         with self._mu:
             self._enabled[endname] = enabled
+            if not enabled:
+                self._wake_waiting_locked()
 
     def cleanup(self) -> None:
         self._done.set()
@@ -264,29 +274,41 @@ class Network:
         is suppressed, so a client never sees success for, say, an Append the server saved
         into a Persister the tester has since replaced.
         """
-        outcome = _Outcome()
-        self._handlers.run(_dispatch, route.server, method, request, outcome)
-        while not outcome.done.wait(0.1):
-            if self._is_server_dead(endname, route):
-                return None  # the handler may go on running; its reply is dropped
-        if outcome.error is not None:
-            raise outcome.error
-        if self._is_server_dead(endname, route):
-            return None
-        return outcome.reply
-
-    def _is_server_dead(self, endname: Hashable, route: _Route) -> bool:
+        outcome = _Outcome(self._mu)
+        self._handlers.run(self._dispatch, route.server, method, request, outcome)
         with self._mu:
-            return not self._enabled[endname] or self._servers.get(route.servername) is not route.server
+            self._waiting[outcome] = None
+            try:
+                # Deviation: the course polls for a dead server every 100 ms; we are woken by
+                # the change itself, so a killed server's callers return at once.
+                while not outcome.finished and not self._is_server_dead_locked(endname, route):
+                    outcome.changed.wait()
+            finally:
+                del self._waiting[outcome]
+            if outcome.error is not None:
+                raise outcome.error
+            if self._is_server_dead_locked(endname, route):
+                return None  # the handler may go on running; its reply is dropped
+            return outcome.reply
 
+    def _is_server_dead_locked(self, endname: Hashable, route: _Route) -> bool:
+        return not self._enabled[endname] or self._servers.get(route.servername) is not route.server
 
-def _dispatch(server: Server, method: str, request: bytes, outcome: _Outcome) -> None:
-    """Body of a handler thread. An unknown method goes back to the caller; a crash in the
-    handler itself is re-raised here so the test harness sees it, and the caller sees a
-    dead server."""
-    try:
-        outcome.reply = server.dispatch(method, request)
-    except UnknownMethod as e:
-        outcome.error = e
-    finally:
-        outcome.done.set()
+    def _wake_waiting_locked(self) -> None:
+        for outcome in self._waiting:
+            outcome.changed.notify()
+
+    def _dispatch(self, server: Server, method: str, request: bytes, outcome: _Outcome) -> None:
+        """Body of a handler thread. An unknown method goes back to the caller; a crash in
+        the handler itself is re-raised here so the test harness sees it, and the caller
+        sees a dead server (no reply)."""
+        reply: bytes | None = None
+        error: UnknownMethod | None = None
+        try:
+            reply = server.dispatch(method, request)
+        except UnknownMethod as e:
+            error = e
+        finally:
+            with self._mu:
+                outcome.reply, outcome.error, outcome.finished = reply, error, True
+                outcome.changed.notify()
