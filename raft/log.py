@@ -47,10 +47,6 @@ class RaftLog:
     def last_term(self) -> int:
         return self._entries[-1].term
 
-    def has(self, index: int) -> bool:
-        """Whether term_at(index) can answer: snapshot_index <= index <= last_index."""
-        return self.snapshot_index <= index <= self.last_index
-
     def term_at(self, index: int) -> int:
         if index < self.snapshot_index:
             raise IndexCompacted(f"index {index} is compacted into the snapshot at {self.snapshot_index}")
