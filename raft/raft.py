@@ -110,6 +110,10 @@ class Raft(ElectionMixin, ReplicationMixin, SnapshotMixin, PersistenceMixin, App
             self.current_term = term
             self.voted_for = None
             self._persist_locked()
+        if self.role is Role.LEADER:
+            # A leader's election timer does not run; without a fresh timeout a deposed
+            # leader would stand for election at once and unseat the leader that replaced it.
+            self._reset_election_timer_locked()
         if self.role is not Role.FOLLOWER:
             self._log_locked("LEAD", "became follower")
             self.role = Role.FOLLOWER

@@ -52,6 +52,47 @@ def test_close_wakes_a_blocked_sender_and_receiver():
         ch.send(1)
 
 
+def test_a_value_handed_to_a_waiting_receiver_survives_a_close():
+    """A send to a parked receiver completes at once, as in Go: the value is the receiver's."""
+    ch: Channel[int] = Channel()
+    got: list[int] = []
+    t = runtime.go(lambda: got.append(ch.recv()), name="receiver")
+    runtime.sleep(0.1)  # let the receiver park
+    ch.send(5)
+    ch.close()
+    t.join(2)
+    assert got == [5]
+
+
+def test_close_wakes_a_waiting_receiver():
+    ch: Channel[int] = Channel()
+    errors: list[str] = []
+
+    def receiver() -> None:
+        try:
+            ch.recv()
+        except ChannelClosed:
+            errors.append("recv")
+
+    t = runtime.go(receiver, name="receiver")
+    runtime.sleep(0.1)
+    ch.close()
+    t.join(2)
+    assert errors == ["recv"] and not t.is_alive()
+
+
+def test_many_senders_each_value_received_once():
+    ch: Channel[int] = Channel()
+    senders = [runtime.go(lambda k=k: [ch.send(k * 1000 + i) for i in range(200)], name=f"sender-{k}")
+               for k in range(4)]
+    got = [ch.recv() for _ in range(800)]
+    for t in senders:
+        t.join(2)
+    assert sorted(got) == sorted(k * 1000 + i for k in range(4) for i in range(200))
+    for k in range(4):  # one sender's values keep their order
+        assert [v for v in got if v // 1000 == k] == [k * 1000 + i for i in range(200)]
+
+
 def test_persister_saves_pairs_atomically_and_copies():
     p = Persister()
     assert p.read_raft_state() == b"" and p.read_snapshot() == b"" and p.raft_state_size() == 0
