@@ -31,21 +31,22 @@ def test_values_arrive_in_order_from_one_sender():
     t.join()
 
 
-def test_close_wakes_a_blocked_sender_and_receiver():
+@pytest.mark.parametrize("blocked", ["send", "recv"])
+def test_close_wakes_a_blocked_sender_or_receiver(blocked: str):
     ch: Channel[int] = Channel()
     errors: list[str] = []
 
-    def sender() -> None:
+    def block() -> None:
         try:
-            ch.send(7)
+            ch.send(7) if blocked == "send" else ch.recv()
         except ChannelClosed:
-            errors.append("send")
+            errors.append(blocked)
 
-    t = runtime.go(sender, name="sender")
+    t = runtime.go(block, name=blocked)
     runtime.sleep(0.1)
     ch.close()
     t.join(2)
-    assert errors == ["send"] and not t.is_alive()
+    assert errors == [blocked] and not t.is_alive()
     with pytest.raises(ChannelClosed):
         ch.recv()
     with pytest.raises(ChannelClosed):
@@ -62,23 +63,6 @@ def test_a_value_handed_to_a_waiting_receiver_survives_a_close():
     ch.close()
     t.join(2)
     assert got == [5]
-
-
-def test_close_wakes_a_waiting_receiver():
-    ch: Channel[int] = Channel()
-    errors: list[str] = []
-
-    def receiver() -> None:
-        try:
-            ch.recv()
-        except ChannelClosed:
-            errors.append("recv")
-
-    t = runtime.go(receiver, name="receiver")
-    runtime.sleep(0.1)
-    ch.close()
-    t.join(2)
-    assert errors == ["recv"] and not t.is_alive()
 
 
 def test_many_senders_each_value_received_once():
