@@ -7,6 +7,13 @@ the seed. A failure names its seed and the command that replays it exactly::
 
     pytest --sim --seed 1234 -k test_figure8_unreliable_2c
 
+Many seeds in one process: ``--seeds S1,S2,...`` (or ``--seed-count K``: seeds S..S+K-1 from
+``--seed S``, or from a fresh one) runs each simulated test once per seed, each seed its own test
+item, ``test_x[seed=S]``, with a fresh Simulator as always; ``-k``, ``-x`` and the reports work per
+seed, and a failure's replay command names the plain test id, which replays that seed alone.
+``--seed-markers`` (for run_tests.sh --sim, which batches seeds this way) prints a line when each
+test starts and finishes, with its outcome: see SeedMarkers.
+
 Other tests are skipped under --sim (they are real-mode tests: labrpc's timing tests, mr's
 processes, the tools), except tests/runtime, which runs normally (it drives simulators itself).
 
@@ -21,6 +28,8 @@ while the thread holds the baton, so they fail the test as in real mode.
 
 from __future__ import annotations
 
+import argparse
+import json
 import os
 import random
 import sys
@@ -38,6 +47,10 @@ SIMULATED_DIRS = ("raft", "kvraft")  # under tests/
 NATIVE_DIRS = ("runtime",)  # run as usual under --sim
 _TESTS_DIR = Path(__file__).resolve().parent
 _seed_key = pytest.StashKey[int]()
+_seeds_key = pytest.StashKey["list[int] | None"]()  # with --seeds/--seed-count: one item per seed
+SEED_FIXTURE = "sim_seed"
+# Starts every --seed-markers line; tools/stress.py (SEED_MARKER there) looks for it.
+SEED_MARKER = "##py6824-seed "
 
 
 def pytest_addoption(parser: pytest.Parser) -> None:
@@ -46,6 +59,22 @@ def pytest_addoption(parser: pytest.Parser) -> None:
                     help="run the raft and kvraft tests in deterministic simulation (virtual time)")
     group.addoption("--seed", type=int, default=None, metavar="N",
                     help="the simulation's seed (default: a fresh one, printed)")
+    group.addoption("--seeds", type=_seed_list, default=None, metavar="S1,S2,...",
+                    help="run each simulated test once per seed, each seed its own test item")
+    group.addoption("--seed-count", type=int, default=None, metavar="K",
+                    help="run each simulated test with the K seeds from --seed on (S, S+1, ...)")
+    group.addoption("--seed-markers", action="store_true", default=False,
+                    help="print a machine-readable line as each test starts and ends (for run_tests.sh)")
+
+
+def _seed_list(text: str) -> list[int]:
+    try:
+        seeds = [int(part) for part in text.split(",") if part.strip()]
+    except ValueError:
+        raise argparse.ArgumentTypeError(f"expected comma-separated integers, got {text!r}") from None
+    if not seeds:
+        raise argparse.ArgumentTypeError("expected at least one seed")
+    return seeds
 
 
 def pytest_configure(config: pytest.Config) -> None:
@@ -55,6 +84,21 @@ def pytest_configure(config: pytest.Config) -> None:
         _reexec_with_fixed_hash_seed(config)
     seed = config.getoption("seed")
     config.stash[_seed_key] = seed if seed is not None else random.SystemRandom().randrange(2**32)
+    config.stash[_seeds_key] = _session_seeds(config)
+    if config.getoption("seed_markers"):
+        config.pluginmanager.register(SeedMarkers(config), "py6824-seed-markers")
+
+
+def _session_seeds(config: pytest.Config) -> list[int] | None:
+    """The seeds each simulated test runs with, one item each; None for the single --seed."""
+    seeds, count = config.getoption("seeds"), config.getoption("seed_count")
+    if seeds is not None and count is not None:
+        raise pytest.UsageError("--seeds and --seed-count exclude each other")
+    if count is not None:
+        if count < 1:
+            raise pytest.UsageError("--seed-count: expected a positive number")
+        return [config.stash[_seed_key] + i for i in range(count)]
+    return seeds
 
 
 def _reexec_with_fixed_hash_seed(config: pytest.Config) -> None:
@@ -71,15 +115,23 @@ def _reexec_with_fixed_hash_seed(config: pytest.Config) -> None:
 def pytest_report_header(config: pytest.Config) -> str | None:
     if not config.getoption("sim"):
         return None
+    seeds = config.stash[_seeds_key]
+    hash_seed = f"PYTHONHASHSEED={os.environ.get('PYTHONHASHSEED')}"
+    if seeds is not None:
+        shown = ", ".join(map(str, seeds[:5])) + (", ..." if len(seeds) > 5 else "")
+        return f"py6824 simulation: {len(seeds)} seed(s) per test ({shown}), {hash_seed}"
     seed = config.stash[_seed_key]
-    return (f"py6824 simulation: seed {seed}, PYTHONHASHSEED={os.environ.get('PYTHONHASHSEED')} "
-            f"(replay one test: pytest --sim --seed {seed} -k NAME)")
+    return f"py6824 simulation: seed {seed}, {hash_seed} (replay one test: pytest --sim --seed {seed} -k NAME)"
 
 
 def _part(item: pytest.Item) -> str | None:
     """'raft', 'kvraft', ... : the folder under tests/ the test lives in."""
+    return _part_of(Path(str(item.path)))
+
+
+def _part_of(path: Path) -> str | None:
     try:
-        relative = Path(str(item.path)).resolve().relative_to(_TESTS_DIR)
+        relative = path.resolve().relative_to(_TESTS_DIR)
     except ValueError:
         return None
     return relative.parts[0] if len(relative.parts) > 1 else None
@@ -87,6 +139,32 @@ def _part(item: pytest.Item) -> str | None:
 
 def is_simulated(item: pytest.Item) -> bool:
     return bool(item.config.getoption("sim")) and _part(item) in SIMULATED_DIRS
+
+
+@pytest.fixture(autouse=True)
+def sim_seed(request: pytest.FixtureRequest) -> int | None:
+    """The seed of this test item under --sim: its own with --seeds, else the session's.
+
+    Autouse so that pytest_generate_tests may parametrize it (pytest only parametrizes names
+    a test uses); the test functions never see it."""
+    if not request.config.getoption("sim"):
+        return None
+    return getattr(request, "param", request.config.stash[_seed_key])
+
+
+@pytest.hookimpl(trylast=True)  # last, so [seed=S] ends the test's id even if it has other params
+def pytest_generate_tests(metafunc: pytest.Metafunc) -> None:
+    seeds = metafunc.config.stash.get(_seeds_key, None)
+    if seeds is None or _part_of(Path(str(metafunc.definition.path))) not in SIMULATED_DIRS:
+        return
+    metafunc.parametrize(SEED_FIXTURE, seeds, ids=[f"seed={s}" for s in seeds])
+
+
+def replay_nodeid(nodeid: str, seed: int) -> str:
+    """The test's id without the [seed=S] that --seeds adds: with --seed S, it replays that seed."""
+    if nodeid.endswith(f"[seed={seed}]"):
+        return nodeid.removesuffix(f"[seed={seed}]")
+    return nodeid.replace(f"-seed={seed}]", "]")
 
 
 def pytest_collection_modifyitems(config: pytest.Config, items: list[pytest.Item]) -> None:
@@ -102,8 +180,8 @@ def pytest_collection_modifyitems(config: pytest.Config, items: list[pytest.Item
 def pytest_pyfunc_call(pyfuncitem: pytest.Function) -> bool | None:
     if not is_simulated(pyfuncitem):
         return None  # pytest's own call
-    seed = pyfuncitem.config.stash[_seed_key]
-    replay = f"pytest --sim --seed {seed} '{pyfuncitem.nodeid}'"
+    seed = pyfuncitem.funcargs[SEED_FIXTURE]
+    replay = f"pytest --sim --seed {seed} '{replay_nodeid(pyfuncitem.nodeid, seed)}'"
     testargs = {arg: pyfuncitem.funcargs[arg] for arg in pyfuncitem._fixtureinfo.argnames}
     fn = pyfuncitem.obj
     outcome = None
@@ -125,6 +203,63 @@ def pytest_pyfunc_call(pyfuncitem: pytest.Function) -> bool | None:
         pytest.fail(f"threads still running {harness.LEAK_GRACE_S:.0f} virtual s after the test's cleanup: "
                     f"{', '.join(sorted(outcome.leaked))}\nreplay: {replay}", pytrace=False)
     return True
+
+
+class SeedMarkers:
+    """--seed-markers: one line as each test starts and one as it ends, for run_tests.sh.
+
+    A batch of seeds runs in one process, and the stress runner must tell what each seed did
+    even when the process is killed half-way: these lines, in the output stream itself, say
+    which seed was running (and so where each seed's own output begins and ends), and, for a
+    finished one, its outcome and failure report (captured output is printed by pytest only
+    at the end of the session, which a killed process never reaches). Each line is
+    SEED_MARKER followed by a JSON object: {"event": "start"|"done", "nodeid", "seed"} and,
+    for "done", "outcome" ("passed", "failed" or "skipped") and "report" (text, when failed).
+    """
+
+    def __init__(self, config: pytest.Config) -> None:
+        self._config = config
+        self._failures: dict[str, list[str]] = {}
+        self._outcomes: dict[str, str] = {}
+        self._sections: dict[str, list[tuple[str, str]]] = {}
+
+    @pytest.hookimpl(wrapper=True)
+    def pytest_runtest_protocol(self, item: pytest.Item, nextitem: pytest.Item | None) -> Any:
+        seed = item.callspec.params.get(SEED_FIXTURE) if hasattr(item, "callspec") else None
+        self._emit({"event": "start", "nodeid": item.nodeid, "seed": seed})
+        try:
+            return (yield)
+        finally:
+            nodeid = item.nodeid
+            failures = self._failures.pop(nodeid, [])
+            sections = self._sections.pop(nodeid, [])
+            done = {"event": "done", "nodeid": nodeid, "seed": seed,
+                    "outcome": self._outcomes.pop(nodeid, "failed")}
+            if failures:
+                done["report"] = "\n".join(failures + [f"--- {title} ---\n{text}" for title, text in sections])
+            self._emit(done)
+
+    def pytest_runtest_logreport(self, report: pytest.TestReport) -> None:
+        """Fold the setup, call and teardown reports into the test's outcome."""
+        nodeid = report.nodeid
+        if report.failed:
+            self._outcomes[nodeid] = "failed"
+            self._failures.setdefault(nodeid, []).append(f"{report.when} failed:\n{report.longreprtext}")
+        elif report.skipped and self._outcomes.get(nodeid) != "failed":
+            self._outcomes[nodeid] = "skipped"
+        else:
+            self._outcomes.setdefault(nodeid, "passed")
+        self._sections[nodeid] = list(report.sections)  # each phase's report repeats the earlier ones'
+
+    def _emit(self, record: dict[str, Any]) -> None:
+        terminal = self._config.pluginmanager.get_plugin("terminalreporter")
+        line = SEED_MARKER + json.dumps(record)
+        if terminal is None:
+            sys.__stdout__.write(line + "\n")
+            sys.__stdout__.flush()
+            return
+        terminal.write_line(line)
+        terminal.flush()
 
 
 def simulate(fn: Callable[[], Any], seed: int, *, keep_trace: bool = False,

@@ -1,10 +1,10 @@
-"""Stress loop: run each selected test many times, each iteration in its own process.
+"""Stress loop: run each selected test many times, each iteration in its own process (or batch).
 
 Usage (``run_tests.sh`` is a thin wrapper that cds to the repo root and calls this)::
 
     python -m tools.stress [-n ITERATIONS] [-p PARALLEL] [-t TIMEOUT_S] [-v]
                            [--tests-dir DIR] [--log-root DIR] [--display MODE]
-                           [--debug[=TOPICS]] [--sim [--base-seed N]] [PATTERN ...] [-- PYTEST_ARGS ...]
+                           [--debug[=TOPICS]] [--sim [--base-seed N] [--batch K]] [PATTERN ...] [-- PYTEST_ARGS ...]
 
 Selection. A PATTERN selects tests the way ``pytest -k`` does (a case-insensitive substring
 of a test's keywords: its name, its module, its folders), so ``2A`` selects every test whose
@@ -39,11 +39,18 @@ terminal (CI logs, pipes) the progress degrades to plain status lines. Concurren
 ``concurrent.futures`` threads that each block in ``Popen.wait`` (no polling); the main
 thread owns all output and blocks on a ``queue.Queue`` of events.
 
-Simulation. ``--sim`` runs every iteration with ``pytest --sim --seed S`` (virtual time, see
+Simulation. ``--sim`` runs every iteration with ``pytest --sim`` (virtual time, see
 runtime/sim.py), each iteration with its own seed, derived in :func:`build_iteration` (from
 ``--base-seed N`` when given, so a whole stress run can be repeated). The seed is recorded in
 the log header and ``summary.json``, and the summary lists each failing seed with the command
-that replays it.
+that replays it alone. Up to ``--batch K`` (default 20) iterations of a test share one pytest
+process, ``pytest --sim --seeds=S1,...,SK --seed-markers`` (:func:`build_batch`), which saves
+its start-up per iteration; each seed is still its own iteration: :class:`BatchOutput` splits
+the process's output into one log per seed by the lines the plugin prints as each seed starts
+and ends, and the timeout applies to each seed. When a batch's process dies (timeout, crash),
+the seed it was running fails with its log kept, and the seeds it never started run in a new
+process; an error exit that no failing seed explains fails the last seed that ran. Each batch
+process is pinned to a CPU of its own (round-robin), as the simulator runs fastest on one.
 
 Where to extend: everything an iteration runs with (argv, extra environment, the metadata
 written into its log header) is built in :func:`build_iteration`; :func:`save_failure_log` is
@@ -65,13 +72,14 @@ import sys
 import threading
 import time
 import zlib
+from collections import deque
 from collections.abc import Callable, Iterator, Mapping, Sequence
 from concurrent.futures import ThreadPoolExecutor
 from contextlib import contextmanager
-from dataclasses import asdict, dataclass, field
+from dataclasses import asdict, dataclass, field, replace
 from datetime import datetime
 from pathlib import Path
-from typing import IO, TextIO
+from typing import IO, Any, TextIO
 
 from rich.console import Console
 from rich.progress import (
@@ -95,6 +103,9 @@ EXIT_USAGE = 2
 EXIT_INTERRUPTED = 130
 
 DEFAULT_TIMEOUT_S = 600.0
+# --sim iterations of a test run this many to a pytest process by default: start-up (~1.5 s)
+# then costs less than a simulated raft test, and a killed batch loses little.
+DEFAULT_SIM_BATCH = 20
 # Verbosity flags change --collect-only's output format, so they are kept out of collection.
 _VERBOSITY_FLAGS = re.compile(r"^(-[vq]+|--verbose|--quiet|--verbosity(=.*)?)$")
 # How long to wait for a killed group's pipe to reach EOF before giving up on stragglers
@@ -134,6 +145,7 @@ class Options:
     debug: str = ""  # PY6824_DEBUG for the iterations; "" leaves the environment alone
     sim: bool = False  # run each iteration in deterministic simulation, with its own seed
     base_seed: int = 0  # with sim: iteration seeds derive from it (printed, so a run repeats)
+    batch: int = 1  # with sim: iterations of a test run by one pytest process
 
 
 def _positive_int(text: str) -> int:
@@ -181,7 +193,8 @@ def build_parser() -> argparse.ArgumentParser:
     parser = argparse.ArgumentParser(
         prog="run_tests.sh",
         description="Run each matching test ITERATIONS times, PARALLEL at once, each "
-        "iteration in its own pytest process; keep the logs of failing iterations.",
+        "iteration in its own pytest process (with --sim, up to --batch seeds per process); keep "
+        "the logs of failing iterations.",
         epilog="Arguments after '--' are passed to every pytest run, e.g. "
         "'run_tests.sh -n 5 2A -- -s'. Exit: 0 all passed, 1 failures, 2 bad usage, "
         "130 interrupted.",
@@ -214,6 +227,10 @@ def build_parser() -> argparse.ArgumentParser:
     parser.add_argument("--base-seed", type=int, default=None, metavar="N",
                         help="with --sim: derive the iterations' seeds from N (default: random, "
                         "printed), so a whole stress run can be repeated")
+    parser.add_argument("--batch", type=_positive_int, default=None, metavar="K",
+                        help=f"with --sim: run up to K iterations (seeds) of a test in one pytest "
+                        f"process, each still its own iteration (default {DEFAULT_SIM_BATCH}; 1: a "
+                        f"process per iteration)")
     parser.add_argument("patterns", nargs="*", metavar="PATTERN",
                         help="pytest -k style substring, or a path / node id; OR-ed")
     return parser
@@ -233,7 +250,10 @@ def parse_args(argv: Sequence[str]) -> Options:
     # would swallow the pattern in 'run_tests.sh --debug 2A' as a topic list.
     argv = ["--debug=1" if arg == "--debug" else arg for arg in argv]
     # Intermixed so that 'run_tests.sh 2A -n 5 2B' works like the ordering a shell user expects.
-    ns = build_parser().parse_intermixed_args(argv)
+    parser = build_parser()
+    ns = parser.parse_intermixed_args(argv)
+    if ns.batch is not None and not ns.sim:
+        parser.error("--batch needs --sim (only simulated tests run many seeds in one process)")
     return Options(
         iterations=ns.iterations,
         parallel=ns.parallel,
@@ -247,6 +267,7 @@ def parse_args(argv: Sequence[str]) -> Options:
         debug=ns.debug or "",
         sim=ns.sim,
         base_seed=ns.base_seed if ns.base_seed is not None else random.SystemRandom().randrange(2**32),
+        batch=(ns.batch or DEFAULT_SIM_BATCH) if ns.sim else 1,
     )
 
 
@@ -345,12 +366,8 @@ def build_iteration(opts: Options, test_id: str, iteration: int) -> IterationSpe
     summary.json).
     """
     # With --debug, uncaptured: a timed-out iteration's debug lines are in its log too.
-    capture = ("--capture=no",) if opts.debug else ()
     seed = iteration_seed(opts.base_seed, test_id, iteration) if opts.sim else None
-    sim = ("--sim", f"--seed={seed}") if seed is not None else ()
-    argv = (opts.python, "-m", "pytest", test_id, f"--rootdir={opts.tests_dir}",
-            "-o", f"faulthandler_timeout={faulthandler_seconds(opts.timeout):g}",
-            *sim, *capture, *opts.pytest_args)
+    argv = _pytest_argv(opts, test_id, ("--sim", f"--seed={seed}") if seed is not None else ())
     # Unbuffered so that -v streams lines as they happen and a killed child loses nothing.
     env = {"PYTHONUNBUFFERED": "1"}
     if seed is not None:
@@ -372,6 +389,15 @@ def build_iteration(opts: Options, test_id: str, iteration: int) -> IterationSpe
         metadata["replay"] = replay_command(seed, test_id)
     return IterationSpec(test_id=test_id, iteration=iteration, argv=argv, env=env,
                          metadata=metadata, log_name=f"{log_stem(test_id)}-{iteration}.log")
+
+
+def _pytest_argv(opts: Options, test_id: str, sim: tuple[str, ...]) -> tuple[str, ...]:
+    """The pytest command of an iteration or a batch; sim: its --sim arguments, if any."""
+    # With --debug, uncaptured: a timed-out iteration's debug lines are in its log too.
+    capture = ("--capture=no",) if opts.debug else ()
+    return (opts.python, "-m", "pytest", test_id, f"--rootdir={opts.tests_dir}",
+            "-o", f"faulthandler_timeout={faulthandler_seconds(opts.timeout):g}",
+            *sim, *capture, *opts.pytest_args)
 
 
 def iteration_seed(base_seed: int, test_id: str, iteration: int) -> int:
@@ -452,6 +478,7 @@ class ProcessRegistry:
 
 
 LineSink = Callable[[IterationSpec, str], None]
+LineHandler = Callable[[str], None]
 
 
 def _write_header(log: TextIO, spec: IterationSpec) -> None:
@@ -462,61 +489,313 @@ def _write_header(log: TextIO, spec: IterationSpec) -> None:
     log.flush()
 
 
-def _pump(stream: IO[bytes], log: TextIO, spec: IterationSpec, sink: LineSink | None) -> None:
-    """Copy the child's output to its capture file (and to the screen with -v)."""
+def _pump(stream: IO[bytes], on_line: LineHandler) -> None:
+    """Feed the child's output, line by line, to on_line (which writes the capture)."""
     try:
         for raw in iter(stream.readline, b""):
-            line = raw.decode("utf-8", errors="replace")
-            log.write(line)
-            if sink is not None:
-                sink(spec, line.rstrip("\n"))
+            on_line(raw.decode("utf-8", errors="replace"))
     except ValueError:
-        pass  # the log was closed: run_iteration gave up on a straggler holding the pipe
+        pass  # the log was closed: we gave up on a straggler holding the pipe
     finally:
         stream.close()
+
+
+class Watchdog:
+    """Kills a process group once `timeout` seconds pass without a poke().
+
+    An iteration is never poked, so its limit counts from the start; a batch is poked as
+    each of its seeds starts and ends, so each seed gets the whole limit. Waits on a
+    condition, so it costs no polling."""
+
+    def __init__(self, timeout: float) -> None:
+        self.timeout = timeout
+        self.fired = False
+        self._cond = threading.Condition()
+        self._deadline = time.monotonic() + timeout
+        self._stopped = False
+
+    def start(self, pgid: int) -> None:
+        threading.Thread(target=self._watch, args=(pgid,), name=f"watchdog-{pgid}", daemon=True).start()
+
+    def poke(self) -> None:
+        with self._cond:
+            self._deadline = time.monotonic() + self.timeout
+
+    def stop(self) -> None:
+        with self._cond:
+            self._stopped = True
+            self._cond.notify()
+
+    def _watch(self, pgid: int) -> None:
+        with self._cond:
+            while not self._stopped:
+                remaining = self._deadline - time.monotonic()
+                if remaining <= 0:
+                    self.fired = True
+                    _kill_group(pgid)
+                    return
+                self._cond.wait(remaining)
+
+
+@dataclass
+class ProcessEnd:
+    """How a child process ended."""
+
+    returncode: int | None
+    seconds: float
+    timed_out: bool = False
+    interrupted: bool = False
+    error: str = ""  # it could not be started
+
+
+def run_process(argv: Sequence[str], env: Mapping[str, str], cwd: Path, registry: ProcessRegistry,
+                watchdog: Watchdog, on_line: LineHandler, cpu: int | None = None) -> ProcessEnd:
+    """Run a child in its own session until it exits or its process group is killed (by the
+    watchdog or by stop_all); its merged output goes to on_line. Never raises for the child.
+
+    cpu: the one CPU the child may run on (its threads inherit that), or None for any."""
+    started = time.monotonic()
+    try:
+        proc = subprocess.Popen(argv, cwd=cwd, env={**os.environ, **env}, stdin=subprocess.DEVNULL,
+                                stdout=subprocess.PIPE, stderr=subprocess.STDOUT, start_new_session=True)
+    except OSError as exc:
+        on_line(f"could not start: {exc}\n")
+        return ProcessEnd(None, time.monotonic() - started, error=str(exc))
+    registry.add(proc.pid)  # start_new_session: the pid is also the process group id
+    if cpu is not None:
+        _pin(proc.pid, cpu)
+    reader = threading.Thread(target=_pump, args=(proc.stdout, on_line), name=f"pump-{proc.pid}", daemon=True)
+    watchdog.start(proc.pid)
+    reader.start()
+    returncode = proc.wait()
+    watchdog.stop()
+    # Leftovers of the test (servers, workers) would keep the pipe open: end them too.
+    _kill_group(proc.pid)
+    registry.discard(proc.pid)
+    reader.join(_READER_JOIN_S)
+    interrupted = registry.was_stopped(proc.pid) and not watchdog.fired
+    return ProcessEnd(returncode, time.monotonic() - started, timed_out=watchdog.fired, interrupted=interrupted)
+
+
+def _pin(pid: int, cpu: int) -> None:
+    """Pin a just-started child to a CPU (before it starts threads: they inherit it)."""
+    try:
+        os.sched_setaffinity(pid, {cpu})
+    except OSError:
+        pass  # it has exited already, or affinity is not ours to set: it runs anywhere
+
+
+def _footer(result: IterationResult, returncode: int | None) -> str:
+    return f"\n# result: {result.outcome()}\n# exit: {returncode}\n# seconds: {result.seconds:.2f}\n"
 
 
 def run_iteration(spec: IterationSpec, cwd: Path, timeout: float, capture: Path,
                   registry: ProcessRegistry, sink: LineSink | None = None) -> IterationResult:
     """Run one iteration to completion, timeout or interruption; never raises for the child."""
-    started = time.monotonic()
     with open(capture, "w", encoding="utf-8", errors="replace") as log:
         _write_header(log, spec)
-        try:
-            proc = subprocess.Popen(spec.argv, cwd=cwd, env={**os.environ, **spec.env},
-                                    stdin=subprocess.DEVNULL, stdout=subprocess.PIPE,
-                                    stderr=subprocess.STDOUT, start_new_session=True)
-        except OSError as exc:
-            log.write(f"could not start: {exc}\n")
-            return IterationResult(spec, None, time.monotonic() - started, capture,
-                                   error=str(exc))
-        registry.add(proc.pid)  # start_new_session: the pid is also the process group id
-        timed_out = threading.Event()
 
-        def on_timeout() -> None:
-            timed_out.set()
-            _kill_group(proc.pid)
+        def on_line(line: str) -> None:
+            log.write(line)
+            if sink is not None:
+                sink(spec, line.rstrip("\n"))
 
-        # A Timer waits on a condition, so the timeout costs no polling.
-        timer = threading.Timer(timeout, on_timeout)
-        timer.daemon = True
-        reader = threading.Thread(target=_pump, args=(proc.stdout, log, spec, sink),
-                                  name=f"pump-{proc.pid}", daemon=True)
-        timer.start()
-        reader.start()
-        returncode = proc.wait()
-        timer.cancel()
-        # Leftovers of the test (servers, workers) would keep the pipe open: end them too.
-        _kill_group(proc.pid)
-        registry.discard(proc.pid)
-        reader.join(_READER_JOIN_S)
-        seconds = time.monotonic() - started
-        interrupted = registry.was_stopped(proc.pid) and not timed_out.is_set()
-        result = IterationResult(spec, returncode, seconds, capture,
-                                 timed_out=timed_out.is_set(), interrupted=interrupted)
-        log.write(f"\n# result: {result.outcome()}\n# exit: {returncode}\n"
-                  f"# seconds: {seconds:.2f}\n")
+        end = run_process(spec.argv, spec.env, cwd, registry, Watchdog(timeout), on_line)
+        result = IterationResult(spec, end.returncode, end.seconds, capture, timed_out=end.timed_out,
+                                 interrupted=end.interrupted, error=end.error)
+        log.write(_footer(result, end.returncode))
     return result
+
+
+# --------------------------------------------------------------------------- batches (--sim)
+
+# Starts the lines pytest --sim --seed-markers prints as each seed starts and ends
+# (tests/sim_plugin.py, SEED_MARKER and SeedMarkers there).
+SEED_MARKER = "##py6824-seed "
+# Lines of a batch's own output (outside any seed) kept for a log that needs them.
+_BATCH_CONTEXT_LINES = 200
+
+
+@dataclass(frozen=True)
+class BatchSpec:
+    """Several seeds (iterations) of one test, run by one pytest process."""
+
+    test_id: str
+    specs: tuple[IterationSpec, ...]
+    argv: tuple[str, ...]
+    env: Mapping[str, str]
+
+
+def build_batch(opts: Options, specs: Sequence[IterationSpec]) -> BatchSpec:
+    """One process for these --sim iterations of a test: pytest --sim --seeds=S1,S2,...
+
+    Each iteration keeps its own command (the one that replays it alone); the batch's command
+    goes into its log header too, as "batch"."""
+    seeds = ",".join(spec.metadata["seed"] for spec in specs)
+    test_id = specs[0].test_id
+    argv = _pytest_argv(opts, test_id, ("--sim", f"--seeds={seeds}", "--seed-markers"))
+    command = shlex.join(argv)
+    specs = tuple(replace(spec, metadata={**spec.metadata, "batch": command}) for spec in specs)
+    return BatchSpec(test_id, specs, argv, specs[0].env)
+
+
+@dataclass
+class _RunningSeed:
+    spec: IterationSpec
+    log: TextIO
+    started: float
+
+
+class BatchOutput:
+    """Splits a batch's output into its seeds' logs, by the seed markers, as it arrives.
+
+    Each seed's capture file gets the log header, the process's output before its first seed
+    (pytest's header), the seed's own output and, once it is done, pytest's report of its
+    failure and the footer; it is then emitted as that seed's IterationResult. The last
+    finished seed is held back until the process ends: if the process then exits with an
+    error that no failing seed explains (a crash or hang at exit), that seed is failed, with
+    the process's last lines, rather than the error going unreported."""
+
+    def __init__(self, batch: BatchSpec, capture_dir: Path, watchdog: Watchdog,
+                 emit: Callable[[IterationResult], None], sink: LineSink | None) -> None:
+        self.batch = batch
+        self._by_seed = {spec.metadata["seed"]: spec for spec in batch.specs}
+        self._capture_dir = capture_dir
+        self._watchdog = watchdog
+        self._emit = emit
+        self._sink = sink
+        self._lock = threading.Lock()  # the pump thread feeds lines, the job thread finishes
+        self._preamble: list[str] = []
+        self._context: deque[str] = deque(maxlen=_BATCH_CONTEXT_LINES)  # output outside seeds
+        self._running: _RunningSeed | None = None
+        self._held: IterationResult | None = None
+        self._started: set[str] = set()
+        self._any_failed = False
+        self._closed = False
+
+    def on_line(self, line: str) -> None:
+        with self._lock:
+            if self._closed:
+                return  # a straggler's output after the batch was settled
+            at = line.find(SEED_MARKER)
+            if at < 0:
+                self._output(line)
+                return
+            if at > 0:
+                self._output(line[:at] + "\n")
+            self._marker(json.loads(line[at + len(SEED_MARKER):]))
+
+    def _output(self, text: str) -> None:
+        running = self._running
+        if self._sink is not None:
+            self._sink(running.spec if running else self.batch.specs[0], text.rstrip("\n"))
+        if running is not None:
+            running.log.write(text)
+        elif not self._started and len(self._preamble) < _BATCH_CONTEXT_LINES:
+            self._preamble.append(text)
+        else:
+            self._context.append(text)
+
+    def _marker(self, record: dict[str, Any]) -> None:
+        spec = self._by_seed.get(str(record.get("seed")))
+        if spec is None:
+            return  # not one of ours (a test the plugin did not give seeds)
+        self._watchdog.poke()
+        if record["event"] == "start":
+            self._start(spec)
+        elif self._running is not None and self._running.spec is spec:
+            self._done(record)
+
+    def _start(self, spec: IterationSpec) -> None:
+        self._release_held()
+        self._started.add(spec.metadata["seed"])
+        log = open(self._capture_dir / spec.log_name, "w", encoding="utf-8", errors="replace")
+        _write_header(log, spec)
+        log.writelines(self._preamble)
+        self._running = _RunningSeed(spec, log, time.monotonic())
+
+    def _done(self, record: dict[str, Any]) -> None:
+        running, self._running = self._running, None
+        failed = record.get("outcome") == "failed"
+        self._any_failed |= failed
+        result = IterationResult(running.spec, 1 if failed else 0, time.monotonic() - running.started,
+                                 self._capture_dir / running.spec.log_name)
+        if "report" in record:
+            running.log.write(f"\n# pytest's report of this test:\n{record['report']}\n")
+        running.log.write(_footer(result, result.returncode))
+        running.log.close()
+        self._held = result
+
+    def _release_held(self) -> None:
+        if self._held is not None:
+            self._emit(self._held)
+            self._held = None
+
+    def finish(self, end: ProcessEnd) -> list[IterationSpec]:
+        """Settle the batch once its process is gone; return the seeds that never started."""
+        with self._lock:
+            self._closed = True
+            not_started = [s for s in self.batch.specs if s.metadata["seed"] not in self._started]
+            if self._running is not None:
+                self._fail_running(end)
+            elif self._held is not None and self._unexplained(end):
+                self._fail_held(end)
+            elif not self._started and not_started and not end.interrupted:
+                self._fail_unstarted(not_started.pop(0), end)  # so every process settles a seed
+            self._release_held()
+            return not_started
+
+    def _unexplained(self, end: ProcessEnd) -> bool:
+        """An end that no failing seed accounts for: a timeout, or an error exit."""
+        if end.interrupted:
+            return False
+        return end.timed_out or (end.returncode != 0 and not (end.returncode == 1 and self._any_failed))
+
+    def _fail_running(self, end: ProcessEnd) -> None:
+        """The seed that was running when the process ended: timed out, crashed or interrupted."""
+        running, self._running = self._running, None
+        error = "" if end.timed_out or end.interrupted or end.returncode else "the process exited mid-test"
+        result = IterationResult(running.spec, end.returncode, time.monotonic() - running.started,
+                                 self._capture_dir / running.spec.log_name, timed_out=end.timed_out,
+                                 interrupted=end.interrupted, error=error)
+        running.log.write("\n# the batch's process ended while this test was running\n")
+        running.log.write(_footer(result, end.returncode))
+        running.log.close()
+        self._emit(result)
+
+    def _fail_held(self, end: ProcessEnd) -> None:
+        held, self._held = self._held, None
+        result = replace(held, returncode=end.returncode, timed_out=end.timed_out,
+                         error="" if end.timed_out else f"the process exited {end.returncode} after this test ended")
+        with open(held.capture, "a", encoding="utf-8", errors="replace") as log:
+            log.write("\n# this was the batch's last test; the process's output after it:\n")
+            log.writelines(self._context)
+            log.write(_footer(result, end.returncode))
+        self._emit(result)
+
+    def _fail_unstarted(self, spec: IterationSpec, end: ProcessEnd) -> None:
+        """No seed started: the process failed before its tests (collection, usage)."""
+        capture = self._capture_dir / spec.log_name
+        result = IterationResult(spec, end.returncode, end.seconds, capture, timed_out=end.timed_out,
+                                 error="" if end.timed_out or end.returncode else "the test never started")
+        with open(capture, "w", encoding="utf-8", errors="replace") as log:
+            _write_header(log, spec)
+            log.write("# the batch's process ended before this test started; its output:\n")
+            log.writelines(self._preamble)
+            log.writelines(self._context)
+            log.write(_footer(result, end.returncode))
+        self._emit(result)
+
+
+def run_batch(batch: BatchSpec, cwd: Path, timeout: float, capture_dir: Path, registry: ProcessRegistry,
+              emit: Callable[[IterationResult], None], sink: LineSink | None = None,
+              cpu: int | None = None) -> list[IterationSpec]:
+    """Run a batch's process, emitting each seed's result as it is known (a timeout applies to
+    each seed); return the seeds it never started, to be run again in a new process."""
+    watchdog = Watchdog(timeout)
+    output = BatchOutput(batch, capture_dir, watchdog, emit, sink)
+    end = run_process(batch.argv, batch.env, cwd, registry, watchdog, output.on_line, cpu)
+    return output.finish(end)
 
 
 def save_failure_log(result: IterationResult, log_dir: Path) -> Path:
@@ -828,12 +1107,32 @@ class StressRun:
         self.events: queue.Queue[Event] = queue.Queue()
         self.results: list[IterationResult] = []
         self.logs: dict[str, list[str]] = {}
+        self.pool = ThreadPoolExecutor(max_workers=opts.parallel, thread_name_prefix="stress")
+        self.cpus = _cpu_slots(opts.parallel)
 
     def specs(self) -> list[IterationSpec]:
         # Iteration-major order: every test gets its first runs early, so a broken
         # test shows up in the first minutes of a long loop.
         return [build_iteration(self.opts, test, i)
                 for i in range(1, self.opts.iterations + 1) for test in self.tests]
+
+    def batches(self, specs: Sequence[IterationSpec]) -> list[BatchSpec]:
+        """--sim: the specs, in their order, cut into batches of one test's iterations."""
+        by_test: dict[str, list[IterationSpec]] = {}
+        for spec in specs:
+            by_test.setdefault(spec.test_id, []).append(spec)
+        size = self.opts.batch
+        # In the specs' iteration-major order: every test gets its first batch early.
+        return [build_batch(self.opts, mine[start:start + size])
+                for start in range(0, self.opts.iterations, size) for mine in by_test.values()]
+
+    def _submit_all(self, specs: Sequence[IterationSpec]) -> None:
+        if self.opts.sim:
+            for batch in self.batches(specs):
+                self.pool.submit(self._batch_job, batch)
+        else:
+            for spec in specs:
+                self.pool.submit(self._job, spec)
 
     def _job(self, spec: IterationSpec) -> None:
         if self.registry.stopping:
@@ -846,6 +1145,37 @@ class StressRun:
         except Exception as exc:  # noqa: BLE001 - the main loop must always hear back
             result = IterationResult(spec, None, 0.0, capture, error=repr(exc))
         self.events.put(result)
+
+    def _batch_job(self, batch: BatchSpec) -> None:
+        """Run a batch, on a CPU of its own (a simulation runs one thread at a time, and
+        is fastest when they all share a CPU: runtime/sim.py); run the seeds it never
+        started in a new batch, unless the run is being stopped."""
+        if self.registry.stopping:
+            return
+        sink = self._sink if self.opts.verbose else None
+        emitted: set[int] = set()
+
+        def emit(result: IterationResult) -> None:
+            emitted.add(result.spec.iteration)
+            self.events.put(result)
+
+        cpu = self.cpus.get()
+        try:
+            rest = run_batch(batch, self.opts.tests_dir, self.opts.timeout, self.capture_dir,
+                             self.registry, emit, sink, cpu)
+        except Exception as exc:  # noqa: BLE001 - the main loop must hear of every seed
+            for spec in batch.specs:
+                if spec.iteration not in emitted:
+                    self.events.put(IterationResult(spec, None, 0.0, self.capture_dir / spec.log_name,
+                                                    error=repr(exc)))
+            return
+        finally:
+            self.cpus.put(cpu)
+        if rest and not self.registry.stopping:
+            try:
+                self.pool.submit(self._batch_job, build_batch(self.opts, rest))
+            except RuntimeError:
+                pass  # the pool is shut down: the run was interrupted, these never ran
 
     def _sink(self, spec: IterationSpec, text: str) -> None:
         self.events.put((spec, text))
@@ -869,11 +1199,10 @@ class StressRun:
         self.capture_dir.mkdir()
         self.reporter.start(len(specs), len(self.tests), self.log_dir)
         interrupted_by: int | None = None
-        pool = ThreadPoolExecutor(max_workers=self.opts.parallel, thread_name_prefix="stress")
+        pool = self.pool
         try:
             with _signals_raise():
-                for spec in specs:
-                    pool.submit(self._job, spec)
+                self._submit_all(specs)
                 while len(self.results) < len(specs):
                     self._handle(self.events.get())  # blocks; Ctrl-C interrupts it
         except KeyboardInterrupt:
@@ -897,6 +1226,16 @@ class StressRun:
                 self._handle(self.events.get_nowait())
             except queue.Empty:
                 return
+
+
+def _cpu_slots(parallel: int) -> queue.Queue[int | None]:
+    """A CPU for each of the `parallel` processes at a time (round-robin over the allowed
+    CPUs); None each where affinity cannot be set."""
+    slots: queue.Queue[int | None] = queue.Queue()
+    cpus = sorted(os.sched_getaffinity(0)) if hasattr(os, "sched_getaffinity") else []
+    for i in range(parallel):
+        slots.put(cpus[i % len(cpus)] if cpus else None)
+    return slots
 
 
 def _remove_if_empty(path: Path) -> None:

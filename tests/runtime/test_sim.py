@@ -239,3 +239,16 @@ def test_stress_gives_each_sim_iteration_its_own_seed_and_replay():
     again = stress.parse_args(["--sim", "--base-seed", "7", "2A"])
     assert stress.build_iteration(again, specs[0].test_id, 1).metadata["seed"] == seeds[0]
     assert "seed" not in stress.build_iteration(stress.parse_args(["2A"]), specs[0].test_id, 1).metadata
+
+
+def test_seeds_make_one_item_per_seed_each_replaying_alone():
+    """--seeds runs a test once per seed, as test_x[seed=S]; each matches its solo run."""
+    test = "tests/raft/test_raft.py::test_re_election_2a"
+    outputs = [subprocess.run([sys.executable, "-m", "pytest", "--sim", *args, "-rA", "-q", test], cwd=ROOT,
+                              capture_output=True, text=True, check=True).stdout
+               for args in (["--seeds=2,3"], ["--seed=2", "--seed-count=2"])]
+    traces = [dict(re.findall(r"seed (\d+); trace ([0-9a-f]{16})", out)) for out in outputs]
+    assert traces[0] == traces[1] and set(traces[0]) == {"2", "3"}
+    assert traces[0]["3"] == _trace_of_pytest_run(3)
+    assert f"PASSED {test}[seed=3]" in outputs[0]
+    assert f"replay: pytest --sim --seed 3 '{test}'" in outputs[0]

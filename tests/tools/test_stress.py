@@ -343,3 +343,144 @@ def test_a_timeline_that_cannot_be_drawn_is_noted_in_the_log(tmp_path: Path,
     monkeypatch.setattr(stress.timeline, "write_timeline", broken)
     assert stress.write_timeline_beside(log) is None
     assert log.read_text().endswith("# timeline: not written: RuntimeError('drawing bug')\n")
+
+
+# --------------------------------------------------------------------------- --sim batches
+
+# Under --sim these run as simulated tests (the conftest points tests/sim_plugin.py at this
+# suite), several seeds to a process. Each claims the next call number, as test_flaky does,
+# and misbehaves on the second call only: in a batch of four, the second seed.
+SIM_SUITE = '''
+import atexit, os, pathlib, time
+
+HERE = pathlib.Path(__file__).parent
+
+
+def _call(name):
+    n = 1
+    while True:
+        try:
+            os.close(os.open(HERE / f"{name}-{n}", os.O_CREAT | os.O_EXCL))
+            return n
+        except FileExistsError:
+            n += 1
+
+
+def test_flaky():
+    n = _call("flaky")
+    print(f"FLAKY-MARKER call {n}")
+    assert n != 2
+
+
+def test_crash():
+    n = _call("crash")
+    print(f"CRASH-MARKER call {n}", flush=True)
+    if n == 2:
+        os._exit(3)
+
+
+def test_hang():
+    n = _call("hang")
+    print(f"HANG-MARKER call {n}", flush=True)
+    if n == 2:
+        time.sleep(600)
+
+
+def test_atexit():
+    if _call("exit") == 2:
+        atexit.register(os._exit, 7)  # passes, then the process exits 7
+'''
+
+SIM_CONFTEST = '''
+import pathlib
+
+from tests import sim_plugin
+
+sim_plugin._TESTS_DIR = pathlib.Path(__file__).resolve().parent  # so raft/ here is simulated
+pytest_plugins = ["tests.sim_plugin"]
+'''
+
+
+@pytest.fixture
+def sim_suite(tmp_path: Path) -> Path:
+    path = tmp_path / "suite"
+    (path / "raft").mkdir(parents=True)
+    (path / "pytest.ini").write_text(f"[pytest]\naddopts = -p no:cacheprovider\npythonpath = {ROOT}\n")
+    (path / "conftest.py").write_text(SIM_CONFTEST)
+    (path / "raft" / "test_seeds.py").write_text(SIM_SUITE)
+    return path
+
+
+def _sim(suite: Path, *args: str) -> tuple[subprocess.CompletedProcess[str], dict]:
+    proc = run_stress(suite, "--sim", "--base-seed", "7", "--batch", "4", "-n", "4", *args)
+    return proc, json.loads((run_dir(suite) / "summary.json").read_text())
+
+
+def _seed(opts_args: tuple[str, ...], test: str, iteration: int) -> str:
+    opts = stress.parse_args(["--sim", "--base-seed", "7", *opts_args])
+    return str(stress.iteration_seed(opts.base_seed, test, iteration))
+
+
+def test_sim_batch_reports_each_seed_and_keeps_the_failing_seeds_log(sim_suite: Path) -> None:
+    proc, data = _sim(sim_suite, "flaky")
+    assert proc.returncode == 1, proc.stdout + proc.stderr
+    test = "raft/test_seeds.py::test_flaky"
+    assert table_row(proc.stdout, test)[:3] == ["4", "1", "0"]
+    assert len(list((sim_suite / "raft").glob("flaky-*"))) == 4  # one process ran them all: no re-run
+    seed = _seed((), test, 2)
+    assert data["sim"]["failing_seeds"] == [{"test": test, "iteration": "2", "seed": seed,
+                                            "replay": f"pytest --sim --seed {seed} {test}"}]
+    assert f"seed {seed}  {test} (iteration 2)" in proc.stdout
+    assert [p.name for p in run_dir(sim_suite).glob("*.log")] == ["raft.test_seeds.test_flaky-2.log"]
+    log = (run_dir(sim_suite) / "raft.test_seeds.test_flaky-2.log").read_text()
+    assert f"# seed: {seed}" in log and "--seeds=" in log  # its batch's command too
+    assert "FLAKY-MARKER call 2" in log and "call 1" not in log and "call 3" not in log
+    assert "AssertionError" in log and "# result: FAILED (exit 1)" in log
+
+
+def test_sim_batch_crash_fails_the_running_seed_and_reruns_the_rest(sim_suite: Path) -> None:
+    proc, data = _sim(sim_suite, "crash", "--", "-s")  # uncaptured: the crash loses nothing
+    assert proc.returncode == 1, proc.stdout + proc.stderr
+    assert table_row(proc.stdout, "raft/test_seeds.py::test_crash")[:3] == ["4", "1", "0"]
+    assert len(list((sim_suite / "raft").glob("crash-*"))) == 4  # seeds 3 and 4 ran, in a new process
+    assert [f["iteration"] for f in data["sim"]["failing_seeds"]] == ["2"]
+    log = (run_dir(sim_suite) / "raft.test_seeds.test_crash-2.log").read_text()
+    assert "CRASH-MARKER call 2" in log and "call 1" not in log
+    assert "ended while this test was running" in log and "# exit: 3" in log
+
+
+def test_sim_batch_timeout_applies_per_seed_and_reruns_the_rest(sim_suite: Path) -> None:
+    proc, data = _sim(sim_suite, "-t", "5", "hang", "--", "-s")
+    assert proc.returncode == 1, proc.stdout + proc.stderr
+    assert table_row(proc.stdout, "raft/test_seeds.py::test_hang")[:3] == ["4", "1", "1"]
+    assert len(list((sim_suite / "raft").glob("hang-*"))) == 4
+    log = (run_dir(sim_suite) / "raft.test_seeds.test_hang-2.log").read_text()
+    assert "HANG-MARKER call 2" in log and "TIMED OUT after 5 s" in log
+    assert "Timeout" in log  # faulthandler's stack dump, a little before the kill
+
+
+def test_sim_batch_error_exit_after_the_last_seed_fails_that_seed(sim_suite: Path) -> None:
+    proc, data = _sim(sim_suite, "--batch", "2", "atexit")
+    assert proc.returncode == 1, proc.stdout + proc.stderr
+    assert table_row(proc.stdout, "raft/test_seeds.py::test_atexit")[:3] == ["4", "1", "0"]
+    assert [f["iteration"] for f in data["sim"]["failing_seeds"]] == ["2"]
+    log = (run_dir(sim_suite) / "raft.test_seeds.test_atexit-2.log").read_text()
+    assert "exited 7 after this test ended" in log and "2 passed" in log  # with pytest's last lines
+
+
+def test_batch_needs_sim(suite: Path) -> None:
+    proc = run_stress(suite, "--batch", "3", "pass")
+    assert proc.returncode == 2 and "--batch needs --sim" in proc.stderr
+
+
+def test_a_batch_that_starts_no_seed_fails_its_first_and_returns_the_rest(tmp_path: Path) -> None:
+    opts = stress.Options(sim=True, base_seed=1, iterations=3, batch=3, tests_dir=tmp_path)
+    batch = stress.build_batch(opts, [stress.build_iteration(opts, "t.py::x", i) for i in (1, 2, 3)])
+    assert "--seeds=" + ",".join(s.metadata["seed"] for s in batch.specs) in batch.argv
+    results: list[stress.IterationResult] = []
+    output = stress.BatchOutput(batch, tmp_path, stress.Watchdog(60), results.append, None)
+    output.on_line("ERROR: bad collection\n")
+    rest = output.finish(stress.ProcessEnd(returncode=4, seconds=1.0))
+    assert [(r.spec.iteration, r.failed) for r in results] == [(1, True)]
+    assert [spec.iteration for spec in rest] == [2, 3]  # run again, in a new process
+    assert "ERROR: bad collection" in results[0].capture.read_text()
