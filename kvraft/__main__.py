@@ -1,12 +1,17 @@
 """``python -m kvraft``: a kvraft cluster under fire, then a linearizability verdict.
 
-    python -m kvraft [--seconds 20] [--clients 5] [--peers 5] [--maxraftstate 1000]
+    python -m kvraft [--seconds 20] [--clients 5] [--peers 5] [--maxraftstate 1000] [--seed N]
 
 Clients make random Get/Put/Append calls on a few shared keys (as the course's "random
 keys" test) while a chaos thread partitions the network, crashes and restarts servers and
 makes the network unreliable for a while. At the end the network heals, the clients finish
 their last operation, and the recorded history goes to porcupine; the HTML visualization
 is written whatever the verdict, and its path printed.
+
+With --seed N the whole run happens in deterministic simulation (runtime/sim.py): virtual
+time, every thread switch and random choice from the seed, so the same seed gives the same
+run, partitions, history and verdict, and a surprising run can be replayed with logs on
+(PY6824_DEBUG=1). Its times are virtual seconds.
 """
 
 from __future__ import annotations
@@ -25,6 +30,7 @@ from kvraft.server import KVServer
 from labrpc import debug
 from porcupine import CheckResult, Operation, check_operations_verbose, visualize_path
 from porcupine.models import APPEND, GET, PUT, KvInput, KvOutput, kv_model
+from runtime.sim import Simulator, ensure_fixed_hash_seed
 
 CHAOS_PERIOD_S = (1.0, 2.0)  # how long each network/crash situation lasts
 RESTART_AFTER_S = 1.0  # a crashed server stays down this long
@@ -227,13 +233,27 @@ def parse_args(argv: list[str]) -> argparse.Namespace:
     parser.add_argument("--keys", type=int, default=5, help="keys the clients share (default 5)")
     parser.add_argument("--maxraftstate", type=int, default=1000,
                         help="snapshot threshold in bytes, -1 for none (default 1000)")
+    parser.add_argument("--seed", type=int, default=None,
+                        help="run in deterministic simulation from this seed (virtual time; same seed, same run)")
     parser.add_argument("--check-timeout", type=float, default=10.0,
                         help="seconds porcupine may take (default 10; the tests allow 1)")
     return parser.parse_args(argv)
 
 
 def main(argv: list[str] | None = None) -> int:
-    return Demo(parse_args(sys.argv[1:] if argv is None else argv)).run()
+    """Run the demo; argv None means the command line (which a seeded run may re-execute
+    with a fixed PYTHONHASHSEED, as replays need)."""
+    args = parse_args(sys.argv[1:] if argv is None else argv)
+    if args.seed is None:
+        return Demo(args).run()
+    if argv is None:
+        ensure_fixed_hash_seed()
+    outcome, status = Simulator(args.seed).run(lambda: Demo(args).run())
+    print(f"simulation: seed {args.seed}, {outcome.virtual_s:.1f} virtual s, {outcome.decisions} scheduling "
+          f"decisions, trace {outcome.trace_hash:016x} (the same seed gives the same run)")
+    if outcome.leaked:
+        print(f"warning: threads still running after the cluster's cleanup: {', '.join(sorted(outcome.leaked))}")
+    return status
 
 
 if __name__ == "__main__":

@@ -495,6 +495,19 @@ class Simulator:
         return "\n".join(lines)
 
 
+def ensure_fixed_hash_seed() -> None:
+    """Start this program over with PYTHONHASHSEED=0 unless the hash seed is fixed already.
+
+    Set iteration order (and so the order threads are started and woken in) follows the hash
+    seed, so a seed replays a run exactly only under the same PYTHONHASHSEED. Returns only
+    when it is fixed; otherwise the process is replaced by the same command line."""
+    if os.environ.get("PYTHONHASHSEED", "random") != "random":
+        return
+    sys.stdout.flush()
+    sys.stderr.flush()
+    os.execve(sys.executable, [sys.executable, *sys.orig_argv[1:]], {**os.environ, "PYTHONHASHSEED": "0"})
+
+
 @contextmanager
 def _pinned_to_one_cpu() -> Iterator[None]:
     """Run the calling thread, and the workers it starts meanwhile, on one CPU.

@@ -40,7 +40,7 @@ from typing import Any
 
 import pytest
 
-from runtime.sim import RunOutcome, SimulationFailure, Simulator
+from runtime.sim import RunOutcome, SimulationFailure, Simulator, ensure_fixed_hash_seed
 from tests import harness
 
 SIMULATED_DIRS = ("raft", "kvraft")  # under tests/
@@ -106,10 +106,7 @@ def _reexec_with_fixed_hash_seed(config: pytest.Config) -> None:
     capman = config.pluginmanager.getplugin("capturemanager")
     if capman is not None:
         capman.stop_global_capturing()  # give the new process our real stdout/stderr back
-    sys.stdout.flush()
-    sys.stderr.flush()
-    env = {**os.environ, "PYTHONHASHSEED": "0"}
-    os.execve(sys.executable, [sys.executable, *sys.orig_argv[1:]], env)
+    ensure_fixed_hash_seed()
 
 
 def pytest_report_header(config: pytest.Config) -> str | None:
