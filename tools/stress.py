@@ -75,7 +75,7 @@ import zlib
 from collections import deque
 from collections.abc import Callable, Iterator, Mapping, Sequence
 from concurrent.futures import ThreadPoolExecutor
-from contextlib import contextmanager
+from contextlib import AbstractContextManager, contextmanager
 from dataclasses import asdict, dataclass, field, replace
 from datetime import datetime
 from pathlib import Path
@@ -1046,40 +1046,36 @@ def make_log_dir(log_root: Path) -> Path:
 
 
 @contextmanager
-def _signals_raise() -> Iterator[None]:
+def _signal_handlers(handler: Callable[[int, Any], Any] | int, *sigs: signal.Signals) -> Iterator[None]:
+    """Install handler for sigs for the block, then put the previous ones back; signal
+    handlers belong to the main thread, so elsewhere this does nothing."""
+    if threading.current_thread() is not threading.main_thread():
+        yield
+        return
+    previous = {sig: signal.signal(sig, handler) for sig in sigs}
+    try:
+        yield
+    finally:
+        for sig, old in previous.items():
+            signal.signal(sig, old)
+
+
+def _signals_raise() -> AbstractContextManager[None]:
     """Make SIGTERM/SIGHUP unwind the main thread like Ctrl-C does.
 
     Our children live in their own sessions, so without this a killed runner would
     orphan them instead of taking them down.
     """
-    if threading.current_thread() is not threading.main_thread():
-        yield
-        return
 
     def handler(signum: int, _frame: object) -> None:
         raise _Terminated(signum)
 
-    previous = {sig: signal.signal(sig, handler) for sig in (signal.SIGTERM, signal.SIGHUP)}
-    try:
-        yield
-    finally:
-        for sig, old in previous.items():
-            signal.signal(sig, old)
+    return _signal_handlers(handler, signal.SIGTERM, signal.SIGHUP)
 
 
-@contextmanager
-def _signals_ignored() -> Iterator[None]:
+def _signals_ignored() -> AbstractContextManager[None]:
     """While cleaning up, a second Ctrl-C must not abandon the children we are killing."""
-    if threading.current_thread() is not threading.main_thread():
-        yield
-        return
-    sigs = (signal.SIGINT, signal.SIGTERM, signal.SIGHUP)
-    previous = {sig: signal.signal(sig, signal.SIG_IGN) for sig in sigs}
-    try:
-        yield
-    finally:
-        for sig, old in previous.items():
-            signal.signal(sig, old)
+    return _signal_handlers(signal.SIG_IGN, signal.SIGINT, signal.SIGTERM, signal.SIGHUP)
 
 
 @dataclass
