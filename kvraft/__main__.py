@@ -252,7 +252,7 @@ def main(argv: list[str] | None = None) -> int:
     print(f"simulation: seed {args.seed}, {outcome.virtual_s:.1f} virtual s, {outcome.decisions} scheduling "
           f"decisions, trace {outcome.trace_hash:016x} (the same seed gives the same run)")
     if outcome.leaked:
-        print(f"warning: threads still running after the cluster's cleanup: {', '.join(sorted(outcome.leaked))}")
+        print("warning: threads still running after the cluster's cleanup:", *outcome.leaked, sep="\n  ")
     return status
 
 

@@ -256,13 +256,14 @@ class Simulator:
         self._runnable.append(root)
 
     def _wait_for_threads(self, grace_s: float) -> list[str]:
-        """Names of the threads still alive grace_s virtual seconds from now (leaks)."""
+        """The threads still alive grace_s virtual seconds from now (leaks), each named with
+        the line it is blocked on, as a deadlock report names them."""
         deadline = self.clock + grace_s
-        for thread in self.live_threads():
-            remaining = deadline - self.clock
-            if remaining > 0:
-                thread.join(remaining)
-        return [t.name for t in self.live_threads()]
+        # Ask live_threads() afresh after each join: a thread may start another as it ends
+        # (a request in flight at cleanup still gets its handler thread).
+        while (alive := self.live_threads()) and self.clock < deadline:
+            alive[0].join(deadline - self.clock)
+        return self._thread_lines(alive)
 
     def _tear_down(self) -> None:
         """Unwind every simulated thread still alive, one at a time, then retire the pool.
@@ -485,14 +486,18 @@ class Simulator:
                 f"{self._thread_report()}")
 
     def _thread_report(self) -> str:
+        return "\n".join(f"  {line}" for line in self._thread_lines(self._threads))
+
+    @staticmethod
+    def _thread_lines(threads: list[SimThread]) -> list[str]:
+        """'name: what it waits for at file:line' for each thread."""
         frames = sys._current_frames()  # noqa: SLF001 - where each parked OS thread stands
         lines = []
-        for thread in self._threads:
+        for thread in threads:
             os_thread = thread._worker.os_thread
             frame = frames.get(os_thread.ident) if os_thread is not None else None
-            state = thread.blocked_on or "runnable"
-            lines.append(f"  {thread.name}: {state} at {_where(frame)}")
-        return "\n".join(lines)
+            lines.append(f"{thread.name}: {thread.blocked_on or 'runnable'} at {_where(frame)}")
+        return lines
 
 
 def ensure_fixed_hash_seed() -> None:

@@ -197,8 +197,9 @@ def pytest_pyfunc_call(pyfuncitem: pytest.Function) -> bool | None:
                                           f"{outcome.virtual_s:.1f} virtual s; {outcome.decisions} decisions; "
                                           f"{outcome.threads_started} threads; replay: {replay}")
     if outcome.leaked:
-        pytest.fail(f"threads still running {harness.LEAK_GRACE_S:.0f} virtual s after the test's cleanup: "
-                    f"{', '.join(sorted(outcome.leaked))}\nreplay: {replay}", pytrace=False)
+        leaked = "".join(f"\n  {line}" for line in outcome.leaked)
+        pytest.fail(f"threads still running {harness.LEAK_GRACE_S:.0f} virtual s after the test's cleanup:"
+                    f"{leaked}\nreplay: {replay}", pytrace=False)
     return True
 
 

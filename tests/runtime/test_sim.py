@@ -140,7 +140,27 @@ def test_threads_left_running_are_reported_and_torn_down():
         runtime.go(forever, name="stuck")
 
     outcome, _ = run_sim(body)
-    assert outcome.leaked == ["stuck"] and stop == ["unwound"]
+    assert len(outcome.leaked) == 1 and stop == ["unwound"]
+    assert re.match(r"stuck: .* at tests/runtime/test_sim\.py:\d+ in forever$", outcome.leaked[0]), outcome.leaked
+
+
+def test_threads_started_during_the_grace_period_are_waited_for():
+    """A thread that starts another as it ends (a request in flight at cleanup gets its
+    handler thread) leaks nothing if both end within the grace period."""
+
+    def body() -> None:
+        def second() -> None:
+            runtime.sleep(1)
+
+        def first() -> None:
+            runtime.sleep(1)
+            runtime.go(second, name="second")
+
+        runtime.go(first, name="first")
+
+    outcome, _ = run_sim(body)
+    assert outcome.leaked == []
+    assert outcome.virtual_s < 3
 
 
 # --- determinism -------------------------------------------------------------------------
