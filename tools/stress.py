@@ -1271,11 +1271,14 @@ def failing_seeds(results: Sequence[IterationResult]) -> list[dict[str, str]]:
             for r in results if r.failed and "seed" in r.spec.metadata]
 
 
+def _base_seed_line(opts: Options) -> str:
+    return f"Simulation: base seed {opts.base_seed} (repeat this run with --sim --base-seed {opts.base_seed})"
+
+
 def report_seeds(console: Console, opts: Options, outcome: RunOutcome, summary_path: Path) -> None:
     """List the failing seeds (terminal and summary.json) and how to repeat the whole run."""
     failing = failing_seeds(outcome.results)
-    console.print(f"Simulation: base seed {opts.base_seed} (repeat this run with --sim --base-seed "
-                  f"{opts.base_seed}); {len(failing)} failing seed(s)", markup=False)
+    console.print(f"{_base_seed_line(opts)}; {len(failing)} failing seed(s)", markup=False)
     for f in failing:
         console.print(f"  seed {f['seed']}  {f['test']} (iteration {f['iteration']}): {f['replay']}",
                       markup=False)
@@ -1296,6 +1299,8 @@ def main(argv: Sequence[str] | None = None) -> int:
         return EXIT_INTERRUPTED
     console = make_console(opts.display)
     reporter = make_reporter(opts.display, console)
+    if opts.sim:  # said first too, so an interrupted run can still be repeated
+        console.print(_base_seed_line(opts), markup=False)
     outcome = StressRun(opts, tests, log_dir, reporter).run()
     return report(console, opts, tests, outcome, log_dir)
 
