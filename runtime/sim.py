@@ -500,13 +500,17 @@ class Simulator:
         return lines
 
 
-def ensure_fixed_hash_seed() -> None:
-    """Start this program over with PYTHONHASHSEED=0 unless the hash seed is fixed already.
+def hash_seed_is_fixed() -> bool:
+    """Set iteration order (and so the order threads are started and woken in) follows the
+    hash seed, so a seed replays a run exactly only under the same, fixed PYTHONHASHSEED."""
+    return os.environ.get("PYTHONHASHSEED", "random") != "random"
 
-    Set iteration order (and so the order threads are started and woken in) follows the hash
-    seed, so a seed replays a run exactly only under the same PYTHONHASHSEED. Returns only
-    when it is fixed; otherwise the process is replaced by the same command line."""
-    if os.environ.get("PYTHONHASHSEED", "random") != "random":
+
+def ensure_fixed_hash_seed() -> None:
+    """Start this program over with PYTHONHASHSEED=0 unless the hash seed is fixed already
+    (see hash_seed_is_fixed). Returns only when it is fixed; otherwise the process is replaced
+    by the same command line."""
+    if hash_seed_is_fixed():
         return
     sys.stdout.flush()
     sys.stderr.flush()

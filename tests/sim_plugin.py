@@ -40,7 +40,7 @@ from typing import Any
 
 import pytest
 
-from runtime.sim import RunOutcome, SimulationFailure, Simulator, ensure_fixed_hash_seed
+from runtime.sim import RunOutcome, SimulationFailure, Simulator, ensure_fixed_hash_seed, hash_seed_is_fixed
 from tests import harness
 
 SIMULATED_DIRS = ("raft", "kvraft")  # under tests/
@@ -80,7 +80,7 @@ def _seed_list(text: str) -> list[int]:
 def pytest_configure(config: pytest.Config) -> None:
     if not config.getoption("sim"):
         return
-    if os.environ.get("PYTHONHASHSEED", "random") == "random":
+    if not hash_seed_is_fixed():
         _reexec_with_fixed_hash_seed(config)
     seed = config.getoption("seed")
     config.stash[_seed_key] = seed if seed is not None else random.SystemRandom().randrange(2**32)
