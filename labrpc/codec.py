@@ -5,6 +5,7 @@ Cheat sheet:
     @register                      make a dataclass encodable (messages, log entries, kv ops)
     encode(value) -> bytes         plain values and registered dataclasses; anything else raises
     decode(data) -> value          never runs code from the bytes; bad bytes raise CodecError
+    encode_part(value, depth)      a self-contained encoding, to splice later with Encoded
 
 Why a codec at all: in the course every RPC argument and reply goes through gob, so a peer
 never shares memory with another, and labrpc counts real bytes. We keep both properties.
@@ -20,12 +21,20 @@ plain values and instances of classes that were registered by our own code.
 Wire format, one value:
 
     NONE | FALSE | TRUE
-    INT varint(zigzag(n))         FLOAT 8 bytes big-endian IEEE 754
+    INT varint(zigzag(n))         (-2**63 <= n < 2**63)
+    BIG_INT varint(len) bytes      (any other int: two's complement, big-endian)
+    FLOAT 8 bytes big-endian IEEE 754
     STR varint(len) utf-8         BYTES varint(len) raw
     LIST / TUPLE varint(n) value*n
     DICT varint(n) (key value)*n
     NEW_STRUCT varint(len) name varint(nfields) value*nfields   (name gets the next type number)
     STRUCT varint(type number) value*nfields
+    PART value                    (a splice: the value inside numbers its struct types afresh)
+
+Type numbers belong to the encoding that made them. A splice (see Encoded) was made by another
+encoder, so its numbers would mean other types in the stream around it: the PART tag opens a
+fresh numbering for the value inside and restores the outer one after it, so a part means the
+same value wherever it lands.
 """
 
 from __future__ import annotations
@@ -34,14 +43,18 @@ import dataclasses
 import struct
 from typing import Any, Callable, TypeVar
 
-__all__ = ["CodecError", "Encoded", "encoded_list", "register", "encode", "decode"]
+__all__ = ["CodecError", "Encoded", "encoded_list", "encode_part", "register", "encode", "decode"]
 
 T = TypeVar("T")
 
-_NONE, _FALSE, _TRUE, _INT, _FLOAT, _STR, _BYTES, _LIST, _TUPLE, _DICT, _NEW_STRUCT, _STRUCT = range(12)
+(_NONE, _FALSE, _TRUE, _INT, _FLOAT, _STR, _BYTES, _LIST, _TUPLE, _DICT, _NEW_STRUCT, _STRUCT,
+ _PART, _BIG_INT) = range(14)
 
-# Nesting deeper than this is refused, so hostile bytes cannot exhaust the stack.
+# Nesting deeper than this is refused both ways: hostile bytes cannot exhaust the stack, and
+# whatever encode() accepts, decode() accepts too. The top value is at depth 0.
 MAX_DEPTH = 64
+# Ints in this range are varints; others are BIG_INT, so a varint never exceeds 10 bytes.
+_VARINT_INT_RANGE = range(-(2**63), 2**63)
 
 _registry: dict[str, type] = {}
 _names: dict[type, str] = {}
@@ -63,6 +76,8 @@ def register(cls: type[T]) -> type[T]:
     name = cls.__qualname__
     if _registry.get(name, cls) is not cls:
         raise CodecError(f"labgob: register {name}: another class is registered under that name")
+    if any(not f.init for f in dataclasses.fields(cls)):
+        raise CodecError(f"labgob: register {name}: every field must be an __init__ argument (init=False is not)")
     _registry[name] = cls
     _names[cls] = name
     _field_names[cls] = tuple(f.name for f in dataclasses.fields(cls))
@@ -70,11 +85,13 @@ def register(cls: type[T]) -> type[T]:
 
 
 class Encoded:
-    """A value encoded earlier, spliced into a larger encoding verbatim.
+    """Bytes made earlier by encode_part(), spliced verbatim into a larger encoding.
 
     Lets a caller that re-encodes mostly the same data (Raft persisting a growing log)
-    encode each part once. The part must be a complete, self-contained encoding: it may not
-    refer to struct types numbered outside it.
+    encode each part once. The contract: ``decode(encode(X(Encoded(encode_part(v)))))``
+    equals ``X(v)`` for any container X around the splice, whatever struct types X and v
+    share, because a part carries its own type numbering (the PART tag). ``data`` must
+    therefore be one part, or for encoded_list() parts back to back.
     """
 
     __slots__ = ("data",)
@@ -83,11 +100,21 @@ class Encoded:
         self.data = data
 
 
-def encoded_list(count: int, joined: bytes) -> Encoded:
-    """A list of ``count`` values from the concatenation of their separate encodings."""
+def encode_part(value: Any, depth: int, where: str = "") -> bytes:
+    """``value`` encoded on its own, to be spliced (with Encoded) at nesting ``depth`` of a
+    larger message; refused now, with CodecError, if it could not be encoded there."""
+    out = bytearray([_PART])
+    _Encoder(out).value(value, where, depth + 1)
+    return bytes(out)
+
+
+def encoded_list(count: int, joined_parts: bytes) -> Encoded:
+    """A list of ``count`` values from the concatenation of their encode_part() bytes."""
+    if count and joined_parts[:1] != bytes([_PART]):
+        raise CodecError("labgob: encoded_list needs the concatenation of encode_part() results")
     header = bytearray([_LIST])
     _varint(header, count)
-    return Encoded(bytes(header) + joined)
+    return Encoded(bytes(header) + joined_parts)
 
 
 # --- encoding ------------------------------------------------------------------------------
@@ -96,7 +123,7 @@ def encoded_list(count: int, joined: bytes) -> Encoded:
 def encode(value: Any) -> bytes:
     """Encode a plain value or registered dataclass; raise CodecError naming the bad field."""
     out = bytearray()
-    _Encoder(out).value(value, "value")
+    _Encoder(out).value(value, "", 0)
     return bytes(out)
 
 
@@ -112,38 +139,43 @@ class _Encoder:
         self.out = out
         self.type_numbers: dict[type, int] = {}
 
-    def value(self, v: Any, where: str) -> None:
+    def value(self, v: Any, where: str, depth: int) -> None:
+        if depth > MAX_DEPTH:
+            raise CodecError(f"labgob: cannot encode {where or 'value'}: nested deeper than {MAX_DEPTH} (a cycle?)")
         encoder = _ENCODERS.get(type(v))
         if encoder is None:
             encoder = _Encoder.struct if type(v) in _names else _Encoder.refuse
-        encoder(self, v, where)
+        encoder(self, v, where, depth)
 
-    def refuse(self, v: Any, where: str) -> None:
+    def refuse(self, v: Any, where: str, depth: int) -> None:
         kind = type(v).__qualname__
         hint = " (register it with labrpc.codec.register)" if dataclasses.is_dataclass(v) else ""
-        raise CodecError(f"labgob: cannot encode {where}: type {kind} is not a plain value or registered dataclass{hint}")
+        raise CodecError(f"labgob: cannot encode {where or 'value'}: type {kind} is not a plain value or registered dataclass{hint}")
 
-    def encoded(self, v: Encoded, where: str) -> None:
+    def encoded(self, v: Encoded, where: str, depth: int) -> None:
         self.out += v.data
 
-    def none(self, v: None, where: str) -> None:
+    def none(self, v: None, where: str, depth: int) -> None:
         self.out.append(_NONE)
 
-    def bool_(self, v: bool, where: str) -> None:
+    def bool_(self, v: bool, where: str, depth: int) -> None:
         self.out.append(_TRUE if v else _FALSE)
 
-    def int_(self, v: int, where: str) -> None:
-        self.out.append(_INT)
-        _varint(self.out, (v << 1) if v >= 0 else ((-v << 1) - 1))
+    def int_(self, v: int, where: str, depth: int) -> None:
+        if v in _VARINT_INT_RANGE:
+            self.out.append(_INT)
+            _varint(self.out, (v << 1) if v >= 0 else ((-v << 1) - 1))
+        else:
+            self.bytes_with_tag(_BIG_INT, v.to_bytes(v.bit_length() // 8 + 1, "big", signed=True))
 
-    def float_(self, v: float, where: str) -> None:
+    def float_(self, v: float, where: str, depth: int) -> None:
         self.out.append(_FLOAT)
         self.out += struct.pack(">d", v)
 
-    def str_(self, v: str, where: str) -> None:
+    def str_(self, v: str, where: str, depth: int) -> None:
         self.bytes_with_tag(_STR, v.encode("utf-8", "surrogatepass"))
 
-    def bytes_(self, v: bytes, where: str) -> None:
+    def bytes_(self, v: bytes, where: str, depth: int) -> None:
         self.bytes_with_tag(_BYTES, v)
 
     def bytes_with_tag(self, tag: int, data: bytes) -> None:
@@ -151,20 +183,20 @@ class _Encoder:
         _varint(self.out, len(data))
         self.out += data
 
-    def sequence(self, v: list | tuple, where: str) -> None:
+    def sequence(self, v: list | tuple, where: str, depth: int) -> None:
         self.out.append(_LIST if type(v) is list else _TUPLE)
         _varint(self.out, len(v))
         for i, item in enumerate(v):
-            self.value(item, f"{where}[{i}]")
+            self.value(item, f"{where or 'value'}[{i}]", depth + 1)
 
-    def dict_(self, v: dict, where: str) -> None:
+    def dict_(self, v: dict, where: str, depth: int) -> None:
         self.out.append(_DICT)
         _varint(self.out, len(v))
         for key, item in v.items():
-            self.value(key, f"{where} key {key!r}")
-            self.value(item, f"{where}[{key!r}]")
+            self.value(key, f"{where or 'value'} key {key!r:.40}", depth + 1)
+            self.value(item, f"{where or 'value'}[{key!r:.40}]", depth + 1)
 
-    def struct(self, v: Any, where: str) -> None:
+    def struct(self, v: Any, where: str, depth: int) -> None:
         cls = type(v)
         number = self.type_numbers.get(cls)
         fields = _field_names[cls]
@@ -177,7 +209,8 @@ class _Encoder:
             _varint(self.out, number)
         name = _names[cls]
         for field in fields:
-            self.value(getattr(v, field), f"{name}.{field}")
+            # A path from the top, e.g. AppendEntriesArgs.entries[0].command.key
+            self.value(getattr(v, field), f"{where or name}.{field}", depth + 1)
 
 
 _ENCODERS: dict[type, Callable[[_Encoder, Any, str], None]] = {
@@ -228,8 +261,8 @@ class _Decoder:
             if b < 0x80:
                 return n
             shift += 7
-            if shift > 7 * 20:
-                raise CodecError("labgob: varint too long")
+            if shift > 7 * 9:
+                raise CodecError("labgob: varint longer than 10 bytes")
 
     def length(self) -> int:
         n = self.varint()
@@ -247,13 +280,22 @@ class _Decoder:
         if depth > MAX_DEPTH:
             raise CodecError(f"labgob: nesting deeper than {MAX_DEPTH}")
         tag = self.byte()
-        if tag > _STRUCT:
+        if tag > _BIG_INT:
             raise CodecError(f"labgob: unknown tag {tag} at byte {self.pos - 1}")
         return _DECODERS[tag](self, depth + 1)
 
     def int_(self, depth: int) -> int:
         z = self.varint()
         return (z >> 1) if not z & 1 else -((z + 1) >> 1)
+
+    def big_int(self, depth: int) -> int:
+        return int.from_bytes(self.raw(), "big", signed=True)
+
+    def part(self, depth: int) -> Any:
+        outer_types, self.types = self.types, []
+        value = self.value(depth)
+        self.types = outer_types
+        return value
 
     def float_(self, depth: int) -> float:
         if self.pos + 8 > len(self.data):
@@ -301,7 +343,10 @@ class _Decoder:
 
     def fields(self, cls: type, depth: int) -> Any:
         values = [self.value(depth) for _ in _field_names[cls]]
-        return cls(*values)
+        try:
+            return cls(*values)
+        except Exception as e:  # e.g. a __post_init__ that checks its fields
+            raise CodecError(f"labgob: {cls.__qualname__}{tuple(values)!r:.80} refused its fields: {e}") from None
 
 
 _DECODERS: list[Callable[[_Decoder, int], Any]] = [
@@ -317,4 +362,6 @@ _DECODERS: list[Callable[[_Decoder, int], Any]] = [
     _Decoder.dict_,
     _Decoder.new_struct,
     _Decoder.known_struct,
+    _Decoder.part,
+    _Decoder.big_int,
 ]

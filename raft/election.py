@@ -29,6 +29,9 @@ class ElectionMixin:
         args = RequestVoteArgs(self.current_term, self.me, self.log.last_index, self.log.last_term)
         votes = [1]  # our own; shared by this election's vote threads, guarded by mu
         self._log_locked("VOTE", "asking for votes, last log (%d,T%d)", args.last_log_index, args.last_log_term)
+        if self._is_majority_locked(votes[0]):  # a cluster of one: our own vote elects us
+            self._become_leader_locked()
+            return
         for peer in self.replicate_conds:
             runtime.go(self._ask_for_vote, peer, args, votes, name=f"S{self.me}-vote-S{peer}")
 
@@ -50,8 +53,12 @@ class ElectionMixin:
             return  # a stale reply from an election that is over
         votes[0] += 1
         self._log_locked("VOTE", "got vote from S%d (%d votes)", peer, votes[0])
-        if votes[0] * 2 > len(self.peers):
+        if self._is_majority_locked(votes[0]):
             self._become_leader_locked()
+
+    def _is_majority_locked(self, votes: int) -> bool:
+        """§5.2: a candidate wins with votes from a majority of the full cluster."""
+        return votes * 2 > len(self.peers)
 
     @handler
     def request_vote(self, args: RequestVoteArgs) -> RequestVoteReply:

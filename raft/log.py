@@ -8,15 +8,22 @@ check for the first entry after a snapshot needs.
 Invariant: snapshot_index <= last_index; the entry at list position p has index
 snapshot_index + p.
 
-Each entry is also kept encoded (as the tuple (term, command)) in one growing buffer, made
-once when it enters the log, so persisting a long log copies bytes instead of re-encoding
-every entry each time (which made every start() cost O(log length) in Python code).
+Each entry is also kept encoded (as the tuple (term, command), a codec part) in one growing
+buffer, made once when it enters the log, so persisting a long log copies bytes instead of
+re-encoding every entry each time (which made every start() cost O(log length) in Python
+code). Encoding first also makes append() all or nothing: a command the codec refuses is
+refused before anything changes.
 """
 
 from __future__ import annotations
 
 from labrpc import codec
 from raft.messages import LogEntry
+
+
+# Where an entry sits in the persisted state: PersistentState (depth 0), its entries list (1),
+# the entry (2). Deeper than any envelope an entry travels in (AppendEntriesArgs puts it at 2).
+PERSISTED_ENTRY_DEPTH = 2
 
 
 class IndexCompacted(LookupError):
@@ -93,9 +100,12 @@ class RaftLog:
     # --- changing --------------------------------------------------------------------------
 
     def append(self, entries: list[LogEntry]) -> None:
+        """Append entries; raise CodecError (naming the bad field) and change nothing if the
+        codec cannot carry one of them."""
+        parts = [codec.encode_part((e.term, e.command), PERSISTED_ENTRY_DEPTH, "entry") for e in entries]
         self._entries.extend(entries)
-        for e in entries:
-            self._encoded += codec.encode((e.term, e.command))
+        for part in parts:
+            self._encoded += part
             self._ends.append(len(self._encoded))
 
     def truncate_from(self, index: int) -> None:

@@ -27,12 +27,17 @@ class PersistenceMixin:
             self.persister.save(state, snapshot)
         self._log_locked("PERS", "saved %d bytes%s", len(state), "" if snapshot is None else " with snapshot")
 
-    def _read_persist_locked(self, data: bytes) -> None:
+    def _read_persist_locked(self, data: bytes, snapshot: bytes) -> None:
         """Restore from a crash. The service restores its own state from the snapshot, so
-        everything up through the snapshot counts as committed and applied."""
+        everything up through the snapshot counts as committed and applied. Raises
+        CorruptStateError, leaving the persister as it was, if the state is unreadable or
+        impossible."""
         if not data:
+            if snapshot:
+                raise CorruptStateError(f"corrupt persisted Raft state: a {len(snapshot)}-byte snapshot but no Raft state")
             return  # a fresh server
         state = _decode_state(data)
+        _check_state(state, len(self.peers), bool(snapshot))
         self.current_term = state.current_term
         self.voted_for = state.voted_for
         entries = [LogEntry(term, command) for term, command in state.entries]
@@ -45,10 +50,44 @@ def _decode_state(data: bytes) -> PersistentState:
         state = codec.decode(data)
     except codec.CodecError as e:
         raise CorruptStateError(f"corrupt persisted Raft state: {e}") from None
-    if not isinstance(state, PersistentState) or not all(_is_entry(e) for e in state.entries):
+    if not isinstance(state, PersistentState):
         raise CorruptStateError(f"corrupt persisted Raft state: expected PersistentState, got {type(state).__name__}")
     return state
 
 
+def _check_state(state: PersistentState, peer_count: int, has_snapshot: bool) -> None:
+    """Refuse a state that decodes but that no Raft could have saved (figure 2's invariants)."""
+    problem = _first_problem(state, peer_count, has_snapshot)
+    if problem:
+        raise CorruptStateError(f"corrupt persisted Raft state: {problem}")
+
+
+def _first_problem(state: PersistentState, peer_count: int, has_snapshot: bool) -> str | None:
+    term, index, snapshot_term = state.current_term, state.last_included_index, state.last_included_term
+    if not (_is_count(term) and _is_count(index) and _is_count(snapshot_term)):
+        return f"current_term {term!r}, last_included_index {index!r}, last_included_term {snapshot_term!r}: " \
+               "each must be an int >= 0"
+    if state.voted_for is not None and not (_is_count(state.voted_for) and state.voted_for < peer_count):
+        return f"voted_for {state.voted_for!r} is not a peer (there are {peer_count})"
+    if state.voted_for is not None and term == 0:
+        return f"voted_for {state.voted_for} in term 0, where no election has been held"
+    if (index == 0) != (snapshot_term == 0):
+        return f"snapshot ends at index {index} with term {snapshot_term}: only index 0 has term 0"
+    if index > 0 and not has_snapshot:
+        return f"the state says a snapshot covers up through index {index}, but no snapshot is saved"
+    if not isinstance(state.entries, list) or not all(_is_entry(e) for e in state.entries):
+        return "entries must be a list of (term, command) tuples"
+    terms = [snapshot_term] + [t for t, _ in state.entries]
+    for position, (before, after) in enumerate(zip(terms, terms[1:])):
+        if not before <= after <= term:
+            return (f"entry {index + position + 1} has term {after}, after term {before}: log terms never "
+                    f"decrease, and none exceeds current_term {term}")
+    return None
+
+
+def _is_count(value: object) -> bool:
+    return type(value) is int and value >= 0
+
+
 def _is_entry(value: object) -> bool:
-    return isinstance(value, tuple) and len(value) == 2 and isinstance(value[0], int)
+    return isinstance(value, tuple) and len(value) == 2 and type(value[0]) is int and value[0] >= 1

@@ -75,7 +75,7 @@ class Raft(ElectionMixin, ReplicationMixin, SnapshotMixin, PersistenceMixin, App
         self.replicate_conds = {peer: runtime.Condition(self.mu) for peer in range(len(peers)) if peer != me}
 
         with self.mu:
-            self._read_persist_locked(persister.read_raft_state())
+            self._read_persist_locked(persister.read_raft_state(), persister.read_snapshot())
             self._reset_election_timer_locked()
         name = f"S{me}"
         runtime.go(self._ticker, name=f"{name}-ticker")

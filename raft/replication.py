@@ -15,7 +15,7 @@ from __future__ import annotations
 from typing import Any, Callable
 
 import runtime
-from labrpc import handler
+from labrpc import codec, handler
 from raft.messages import AppendEntriesArgs, AppendEntriesReply, LogEntry
 from raft.progress import PeerProgress
 from raft.role import HEARTBEAT_INTERVAL_S, Role
@@ -32,7 +32,12 @@ class ReplicationMixin:
         with self.mu:
             if self.role is not Role.LEADER or self.killed():
                 return -1, self.current_term, False
-            self.log.append([LogEntry(self.current_term, command)])
+            try:
+                self.log.append([LogEntry(self.current_term, command)])
+            except codec.CodecError as e:
+                # Refused before it reached the log: a command peers cannot decode would fail
+                # every AppendEntries and make the persisted state unreadable.
+                raise codec.CodecError(f"start(): command not appended, the codec cannot carry it: {e}") from None
             self._persist_locked()
             index = self.log.last_index
             self._log_locked("APND", "start %r at %d", command, index)

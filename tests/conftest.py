@@ -2,9 +2,11 @@
 
 from __future__ import annotations
 
+import os
 import threading
 
 import pytest
+from hypothesis import settings
 
 import runtime
 from tests import harness
@@ -12,6 +14,13 @@ from tests import harness
 pytest_plugins = ["tests.sim_plugin"]
 
 _failures = harness.BackgroundFailures()
+
+# Hypothesis: a quick profile for every run (CI's), a long one by hand. No deadline: the
+# machines have 2 loaded cores, and a slow example is not a wrong one. No example database,
+# so runs leave nothing in the checkout.
+settings.register_profile("ci", max_examples=200, deadline=None, database=None)
+settings.register_profile("long", max_examples=5000, deadline=None, database=None)
+settings.load_profile(os.environ.get("PY6824_HYPOTHESIS", "ci"))
 
 
 def pytest_configure(config: pytest.Config) -> None:
