@@ -5,7 +5,8 @@ copied through our codec (labgob), so no object is shared between peers.
 """
 
 from labrpc.channel import Channel, ChannelClosed
-from labrpc.network import ClientEnd, Network
+from labrpc.network import ClientEnd, Fate, Network, set_observer
 from labrpc.service import Server, Service, UnknownMethod, handler
 
-__all__ = ["Channel", "ChannelClosed", "ClientEnd", "Network", "Server", "Service", "UnknownMethod", "handler"]
+__all__ = ["Channel", "ChannelClosed", "ClientEnd", "Fate", "Network", "Server", "Service", "UnknownMethod", "handler",
+           "set_observer"]

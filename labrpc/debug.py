@@ -27,6 +27,14 @@ _start = runtime.now()
 _mu = runtime.Lock()
 
 
+def set_start(start: float) -> float:
+    """Count the lines' milliseconds from start (a runtime.now() value) from now on; return
+    the previous start. The simulator's pytest plugin counts from its virtual 0."""
+    global _start
+    previous, _start = _start, start
+    return previous
+
+
 def enabled(topic: str) -> bool:
     return _ALL or topic in _topics
 

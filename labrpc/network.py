@@ -22,16 +22,55 @@ Deviation: the course hands each request to a dispatcher goroutine and then to a
 its own while Call waits; here the calling thread plays that goroutine, since it waits anyway.
 The handler still runs on a thread of its own, so a hung handler cannot hang the network
 (threads that finished a handler are reused: see _HandlerThreads).
+
+Observing the network (not in the course): ``set_observer(fn)`` makes every network call
+fn(endname, servername, method, fate) as a request reaches its server's handler
+(Fate.DELIVERED, on the handler's thread) and once more as call() returns with its fate
+(on the caller's thread). The simulator's pytest plugin (tests/sim_plugin.py) mixes these into
+its trace hash, so two runs that deliver requests in different orders differ in hash.
 """
 
 from __future__ import annotations
 
+import enum
 from dataclasses import dataclass
 from typing import Any, Callable, Hashable
 
 import runtime
 from labrpc import codec
 from labrpc.service import Server, UnknownMethod
+
+
+class Fate(enum.Enum):
+    """What became of a request, as an observer is told (see set_observer)."""
+
+    DELIVERED = "delivered"  # it reached its server's handler (the reply's fate follows)
+    REPLIED = "replied"  # call() returns (True, reply)
+    # The rest: call() returns (False, None).
+    NETWORK_CLOSED = "network closed"  # after cleanup(), at once
+    UNREACHABLE = "unreachable"  # end disabled or unconnected, or no server: after a timeout
+    REQUEST_LOST = "request lost"  # unreliable network; the handler never ran
+    SERVER_DEAD = "server dead"  # the server was deleted or its end disabled meanwhile
+    REPLY_LOST = "reply lost"  # unreliable network; the handler did run
+
+
+Observer = Callable[[Hashable, Hashable | None, str, Fate], None]
+
+# Called for every request of every network, or None. One module-wide observer rather than one
+# per Network: a tester makes its networks itself, and the simulator must see them all.
+_observer: Observer | None = None
+
+
+def set_observer(observer: Observer | None) -> Observer | None:
+    """Have observer(endname, servername, method, fate) called for every request's delivery
+    and fate from now on (None: no one); return the observer it replaces.
+
+    It runs on the caller's or the handler's thread, with no lock held, and must not block;
+    servername is None when the end was not connected. With no observer, the cost is one
+    None check per event."""
+    global _observer
+    previous, _observer = _observer, observer
+    return previous
 
 
 @dataclass
@@ -225,8 +264,17 @@ class Network:
     # --- the fate of one request -----------------------------------------------------------
 
     def process(self, endname: Hashable, method: str, request: bytes) -> tuple[bool, bytes | None]:
+        """Carry a request to its server and the reply back; (True, reply) or (False, None)."""
+        fate, servername, reply = self._carry(endname, method, request)
+        observer = _observer
+        if observer is not None:
+            observer(endname, servername, method, fate)
+        return (True, reply) if fate is Fate.REPLIED else (False, None)
+
+    def _carry(self, endname: Hashable, method: str, request: bytes) -> tuple[Fate, Hashable | None, bytes | None]:
+        """The request's fate, the server it was routed to, and the reply if it came back."""
         if self._done.is_set():
-            return False, None
+            return Fate.NETWORK_CLOSED, None, None
         route = self._enter(endname, len(request))
         if not route.deliverable:
             # Simulate no reply and an eventual timeout. Long delays exist so the Raft tests
@@ -234,23 +282,23 @@ class Network:
             # because clerks must try one server after another in rapid succession.
             delay_ms = runtime.randrange(7000) if route.long_delays else runtime.randrange(100)
             self._done.wait(delay_ms / 1000)
-            return False, None
+            return Fate.UNREACHABLE, route.servername, None
         if not route.reliable:
             self._done.wait(runtime.randrange(27) / 1000)  # a short delay
             if runtime.randrange(1000) < 100:
-                return False, None  # drop the request; the handler never runs
+                return Fate.REQUEST_LOST, route.servername, None  # the handler never runs
         reply = self._run_handler(endname, route, method, request)
         if reply is None:
-            return False, None
+            return Fate.SERVER_DEAD, route.servername, None
         if not route.reliable and runtime.randrange(1000) < 100:
-            return False, None  # drop the reply; the handler did run
+            return Fate.REPLY_LOST, route.servername, None  # the handler did run
         if route.long_reordering and runtime.randrange(900) < 600:
             # Delay the reply 200..2200 ms, usually near the short end.
             delay_ms = 200 + runtime.randrange(1 + runtime.randrange(2000))
             self._done.wait(delay_ms / 1000)
         with self._mu:
             self._bytes += len(reply)
-        return True, reply
+        return Fate.REPLIED, route.servername, reply
 
     def _enter(self, endname: Hashable, nbytes: int) -> _Route:
         """Count the request and read the end's route, all under the lock."""
@@ -275,7 +323,7 @@ class Network:
         into a Persister the tester has since replaced.
         """
         outcome = _Outcome(self._mu)
-        self._handlers.run(self._dispatch, route.server, method, request, outcome)
+        self._handlers.run(self._dispatch, endname, route, method, request, outcome)
         with self._mu:
             self._waiting[outcome] = None
             try:
@@ -298,14 +346,17 @@ class Network:
         for outcome in self._waiting:
             outcome.changed.notify()
 
-    def _dispatch(self, server: Server, method: str, request: bytes, outcome: _Outcome) -> None:
+    def _dispatch(self, endname: Hashable, route: _Route, method: str, request: bytes, outcome: _Outcome) -> None:
         """Body of a handler thread. An unknown method goes back to the caller; a crash in
         the handler itself is re-raised here so the test harness sees it, and the caller
         sees a dead server (no reply)."""
+        observer = _observer
+        if observer is not None:  # here, not in the caller: the order in which servers see requests
+            observer(endname, route.servername, method, Fate.DELIVERED)
         reply: bytes | None = None
         error: UnknownMethod | None = None
         try:
-            reply = server.dispatch(method, request)
+            reply = route.server.dispatch(method, request)
         except UnknownMethod as e:
             error = e
         finally:

@@ -14,6 +14,9 @@ seed, and a failure's replay command names the plain test id, which replays that
 ``--seed-markers`` (for run_tests.sh --sim, which batches seeds this way) prints a line when each
 test starts and finishes, with its outcome: see SeedMarkers.
 
+The seed options (--seed, --seeds, --seed-count, --seed-markers) need --sim: without it they
+are a usage error, not silently ignored (a real-time run has no seed to replay).
+
 Other tests are skipped under --sim (they are real-mode tests: labrpc's timing tests, mr's
 processes, the tools), except tests/runtime, which runs normally (it drives simulators itself).
 
@@ -33,17 +36,18 @@ import json
 import os
 import random
 import sys
-from collections.abc import Callable, Iterator
+from collections.abc import Callable, Hashable, Iterator
 from contextlib import contextmanager
 from pathlib import Path
 from typing import Any
 
 import pytest
 
+from labrpc import Fate, debug, set_observer
 from runtime.sim import RunOutcome, SimulationFailure, Simulator, ensure_fixed_hash_seed, hash_seed_is_fixed
 from tests import harness
 
-SIMULATED_DIRS = ("raft", "kvraft")  # under tests/
+SIMULATED_DIRS = ("raft", "kvraft", "shardctrler", "shardkv")  # under tests/
 NATIVE_DIRS = ("runtime",)  # run as usual under --sim
 _TESTS_DIR = Path(__file__).resolve().parent
 _seed_key = pytest.StashKey[int]()
@@ -77,8 +81,14 @@ def _seed_list(text: str) -> list[int]:
     return seeds
 
 
+# The options that only mean something under --sim (dest -> flag).
+_SIM_ONLY_OPTIONS = {"seed": "--seed", "seeds": "--seeds", "seed_count": "--seed-count",
+                     "seed_markers": "--seed-markers"}
+
+
 def pytest_configure(config: pytest.Config) -> None:
     if not config.getoption("sim"):
+        _refuse_sim_only_options(config)
         return
     if not hash_seed_is_fixed():
         _reexec_with_fixed_hash_seed(config)
@@ -87,6 +97,15 @@ def pytest_configure(config: pytest.Config) -> None:
     config.stash[_seeds_key] = _session_seeds(config)
     if config.getoption("seed_markers"):
         config.pluginmanager.register(SeedMarkers(config), "py6824-seed-markers")
+
+
+def _refuse_sim_only_options(config: pytest.Config) -> None:
+    """Without --sim, tests run in real time and no seed picks their run: a --seed there
+    would be ignored, and a user would believe they replayed a run."""
+    given = [flag for dest, flag in _SIM_ONLY_OPTIONS.items() if config.getoption(dest) not in (None, False)]
+    if given:
+        raise pytest.UsageError(f"{' and '.join(given)} need{'s' if len(given) == 1 else ''} --sim "
+                                f"(a seed picks a simulated run), e.g. pytest --sim --seed N -k NAME")
 
 
 def _session_seeds(config: pytest.Config) -> list[int] | None:
@@ -167,7 +186,7 @@ def replay_nodeid(nodeid: str, seed: int) -> str:
 def pytest_collection_modifyitems(config: pytest.Config, items: list[pytest.Item]) -> None:
     if not config.getoption("sim"):
         return
-    skip = pytest.mark.skip(reason="a real-mode test: --sim runs tests/raft and tests/kvraft (run it without --sim)")
+    skip = pytest.mark.skip(reason="a real-mode test: --sim runs the tests of raft, kvraft, shardctrler and shardkv (run it without --sim)")
     for item in items:
         if _part(item) not in SIMULATED_DIRS + NATIVE_DIRS:
             item.add_marker(skip)
@@ -282,45 +301,26 @@ def simulate(fn: Callable[[], Any], seed: int, *, keep_trace: bool = False,
 
 @contextmanager
 def _traced_rpcs(sim: Simulator) -> Iterator[None]:
-    """Mix every RPC's delivery and fate into the trace hash.
+    """Mix every RPC's delivery and fate into the trace hash, through labrpc's observer
+    (labrpc.set_observer): a request reaching its server's handler, and what call() returned.
+    The scheduling decisions alone would not show the order of deliveries: handler threads
+    are pooled, so one thread may run the same steps for either of two requests."""
 
-    labrpc is not ours to edit, so two of its functions are wrapped for the run: the
-    handler's dispatch (the request reached a server) and Network.process (its fate: the
-    caller's (ok, reply) as returned). A runtime.trace() hook called by labrpc would be
-    cleaner; see the issue's report."""
-    from labrpc import network
+    def note_rpc(endname: Hashable, servername: Hashable | None, method: str, fate: Fate) -> None:
+        sim.note_text("rpc", endname, servername, method, fate.value)
 
-    process = network.Network.process
-    dispatch = getattr(network, "_dispatch", None)  # if it is renamed, deliveries go untraced
-
-    def traced_process(self: network.Network, endname: Any, method: str, request: bytes) -> tuple[bool, Any]:
-        ok, reply = process(self, endname, method, request)
-        sim.note_text("rpc", endname, method, len(request), ok, len(reply) if reply is not None else -1)
-        return ok, reply
-
-    def traced_dispatch(server: Any, method: str, request: bytes, outcome: Any) -> None:
-        sim.note_text("deliver", method, len(request))
-        dispatch(server, method, request, outcome)
-
-    network.Network.process = traced_process
-    if dispatch is not None:
-        network._dispatch = traced_dispatch
+    previous = set_observer(note_rpc)
     try:
         yield
     finally:
-        network.Network.process = process
-        if dispatch is not None:
-            network._dispatch = dispatch
+        set_observer(previous)
 
 
 @contextmanager
 def _virtual_debug_clock(sim: Simulator) -> Iterator[None]:
     """PY6824_DEBUG lines count milliseconds from debug's import; in simulation, from 0."""
-    from labrpc import debug
-
-    start = debug._start
-    debug._start = sim.now()
+    previous = debug.set_start(sim.now())
     try:
         yield
     finally:
-        debug._start = start
+        debug.set_start(previous)

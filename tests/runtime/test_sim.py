@@ -17,6 +17,7 @@ from typing import Any
 import pytest
 
 import runtime
+from labrpc import Network, Server, Service, handler
 from runtime.sim import SimulationFailure, Simulator
 from tests import sim_plugin
 
@@ -214,6 +215,63 @@ def test_hunt_a_rare_race_by_seed_and_replay_it():
     assert (replay_outcome.trace_hash, replay_n) == (results[seed][0].trace_hash, results[seed][1])
 
 
+class Arrivals:
+    """A server that notes who reached it, in order."""
+
+    def __init__(self) -> None:
+        self.order: list[str] = []
+
+    @handler
+    def record(self, who: str) -> str:
+        self.order.append(who)
+        return who
+
+
+def _three_clients_one_server() -> list[str]:
+    """Three clients call one server at once; the order their handlers ran in."""
+    net = Network()
+    arrivals = Arrivals()
+    server = Server()
+    server.add_service(Service(arrivals))
+    net.add_server("server", server)
+    ends = []
+    for name in ("c0", "c1", "c2"):
+        ends.append(net.make_end(name))
+        net.connect(name, "server")
+        net.enable(name, True)
+    callers = [runtime.go(end.call, "Arrivals.Record", end.endname, name=f"caller-{i}")
+               for i, end in enumerate(ends)]
+    for caller in callers:
+        caller.join()
+    net.cleanup()
+    return arrivals.order
+
+
+def _delivered(trace: list[tuple[Any, ...]]) -> list[str]:
+    """The ends whose requests the trace says reached the server, in the trace's order."""
+    texts = [event[1] for event in trace if isinstance(event[1], str)]
+    return [text.split("|")[1] for text in texts if text.endswith("|Arrivals.Record|delivered")]
+
+
+def test_the_trace_records_each_delivery_so_another_order_is_another_hash():
+    """Handler threads are pooled, so the scheduling decisions alone may not tell two delivery
+    orders apart; labrpc's observer puts each delivery in the trace (tests/sim_plugin.py)."""
+    runs: dict[int, tuple[int, list[str]]] = {}
+    for seed in range(12):
+        sims: list[Simulator] = []
+        outcome, order = sim_plugin.simulate(_three_clients_one_server, seed, keep_trace=True, sim_out=sims)
+        delivered = _delivered(sims[0].trace)
+        assert sorted(delivered) == sorted(order) == ["c0", "c1", "c2"]  # each delivery, once
+        runs[seed] = (outcome.trace_hash, delivered)
+    assert len({tuple(delivered) for _, delivered in runs.values()}) > 1, "one delivery order: nothing shown"
+    seed_a = 0
+    seed_b = next(seed for seed, (_, delivered) in runs.items() if delivered != runs[seed_a][1])
+    assert runs[seed_a][0] != runs[seed_b][0]
+    sims = []
+    replay, _ = sim_plugin.simulate(_three_clients_one_server, seed_b, keep_trace=True, sim_out=sims)
+    assert (replay.trace_hash, _delivered(sims[0].trace)) == runs[seed_b]
+
+
 # One test of each part; each run twice with one seed and once with another.
 PER_PART = [
     ("tests.raft.test_raft", "test_initial_election_2a"),
@@ -272,3 +330,24 @@ def test_seeds_make_one_item_per_seed_each_replaying_alone():
     assert traces[0]["3"] == _trace_of_pytest_run(3)
     assert f"PASSED {test}[seed=3]" in outputs[0]
     assert f"replay: pytest --sim --seed 3 '{test}'" in outputs[0]
+
+
+@pytest.mark.parametrize("args", [["--seed", "5"], ["--seeds=1,2"], ["--seed-count", "3"],
+                                  ["--seed=1", "--seed-count=2"]], ids=["seed", "seeds", "seed-count", "both"])
+def test_seed_options_without_sim_are_a_usage_error(tmp_path: Path, args: list[str]):
+    """Without --sim a seed would be ignored, and the user would think they replayed a run."""
+    (tmp_path / "pytest.ini").write_text(f"[pytest]\naddopts = -p no:cacheprovider\npythonpath = {ROOT}\n")
+    (tmp_path / "conftest.py").write_text('pytest_plugins = ["tests.sim_plugin"]\n')
+    (tmp_path / "test_tiny.py").write_text("import pathlib\n\ndef test_tiny():\n"
+                                           "    pathlib.Path(__file__).with_name('ran').touch()\n")
+
+    def pytest_run(*extra: str) -> subprocess.CompletedProcess[str]:
+        return subprocess.run([sys.executable, "-m", "pytest", "-q", *extra], cwd=tmp_path, capture_output=True,
+                              text=True, timeout=120, check=False)
+
+    proc = pytest_run(*args)
+    flags = " and ".join(a.split("=")[0] for a in args if a.startswith("--"))
+    assert proc.returncode == 4, proc.stdout + proc.stderr  # pytest's usage error
+    assert f"ERROR: {flags} need" in proc.stderr and "--sim" in proc.stderr
+    assert not (tmp_path / "ran").exists()
+    assert pytest_run().returncode == 0 and (tmp_path / "ran").exists()  # the suite itself is fine
