@@ -193,7 +193,7 @@ class _Encoder:
         self.out.append(_DICT)
         _varint(self.out, len(v))
         for key, item in v.items():
-            self.value(key, f"{where or 'value'} key {key!r:.40}", depth + 1)
+            self.value(key, f"{where or 'value'} key", depth + 1)
             self.value(item, f"{where or 'value'}[{key!r:.40}]", depth + 1)
 
     def struct(self, v: Any, where: str, depth: int) -> None:
@@ -209,8 +209,9 @@ class _Encoder:
             _varint(self.out, number)
         name = _names[cls]
         for field in fields:
-            # A path from the top, e.g. AppendEntriesArgs.entries[0].command.key
-            self.value(getattr(v, field), f"{where or name}.{field}", depth + 1)
+            # A path from the top that names each struct, e.g.
+            # AppendEntriesArgs.entries[0] LogEntry.command Op.key
+            self.value(getattr(v, field), f"{where} {name}.{field}" if where else f"{name}.{field}", depth + 1)
 
 
 _ENCODERS: dict[type, Callable[[_Encoder, Any, str], None]] = {

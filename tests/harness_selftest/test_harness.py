@@ -37,3 +37,11 @@ def test_clean_test_passes_also_in_shake_mode():
     result = run_case("test_clean_test_passes", {"PY6824_SHAKE": "1"})
     assert result.returncode == 0, result.stdout + result.stderr
     assert "shake mode ON" in result.stdout
+
+
+def test_raft_tester_checks_a_killed_rafts_late_apply():
+    result = run_case("test_late_apply_out_of_order_fails_the_raft_tester_2d")
+    assert result.returncode == 1, result.stdout + result.stderr
+    assert "server 0 apply out of order, expected index 1, got 2" in result.stdout
+    # ...also raised by the old applier thread itself, once its channel closes
+    assert "apply error: server 0 apply out of order" in result.stdout + result.stderr

@@ -23,10 +23,16 @@ channel, so a Raft never blocks on apply_ch (the course's "keep reading after er
 and raises the error when the channel closes, so the harness reports it with a traceback even
 if the main thread never looked.
 
-Deviation: the course never stops a crashed peer's applier goroutine, nor the Raft goroutine
-blocked sending to it (Go's test binary simply exits). Our harness fails a test that leaves
-threads running, so crash1() and cleanup() also close that peer's apply channel: Raft's send
-raises ChannelClosed and the tester's applier loop ends.
+A crashed peer's applier goes on, as the course's goroutine does: crash1() kills the Raft but
+leaves its apply channel open, and the old applier keeps reading it and checking what a killed
+Raft still delivers, against the same shared state as the new instance's applier (logs[i],
+last_applied[i], which start1() resets). So a late apply after a restart fails the course's
+checks here as in Go: in 2D, "apply out of order, expected index ..." once start1() has reset
+last_applied[i]. Go never stops that goroutine (the test binary exits); our harness fails a
+test that leaves threads running, so a retire thread joins the threads the killed Raft's make()
+started, then closes the channel, and the old applier's loop ends (cleanup() likewise, for
+every peer). Threads a Raft starts later, and RPC handlers still running on it, are not waited
+for: one that sends after the close gets ChannelClosed, unchecked.
 
 Every tester action is logged under the TEST topic (PY6824_DEBUG=TEST or 1), so a failing run
 reads as a story beside the peers' own lines.
@@ -36,6 +42,7 @@ from __future__ import annotations
 
 import string
 from collections.abc import Callable
+from dataclasses import dataclass
 from types import TracebackType
 from typing import Any, NoReturn, Protocol
 
@@ -70,6 +77,15 @@ class RaftPeer(Protocol):
 Applier = Callable[[int, Channel], None]
 
 
+@dataclass
+class Incarnation:
+    """One Raft instance as the tester must outlive it: its apply channel, and the threads its
+    make() started (the ones that may still send on that channel after kill())."""
+
+    apply_ch: Channel
+    threads: list[Any]
+
+
 def randstring(n: int) -> str:
     """n random characters from the base64 URL alphabet, as the course's randstring."""
     return "".join(runtime.choice(_RANDSTRING_ALPHABET) for _ in range(n))
@@ -99,7 +115,7 @@ def make_config(n: int, unreliable: bool, snapshot: bool) -> Config:
 
 class Config:
     def __init__(self, n: int, unreliable: bool, snapshot: bool) -> None:
-        # Guards rafts, connected, saved, logs, last_applied, apply_err, apply_chs and
+        # Guards rafts, connected, saved, logs, last_applied, apply_err, incarnations and
         # max_index: the main thread, the appliers and the test's client threads share them.
         self.mu = runtime.Lock()
         self._finished = runtime.Event()  # set by cleanup(); one() gives up quietly once set
@@ -112,7 +128,7 @@ class Config:
         self.endnames: list[list[str] | None] = [None] * n  # the names of the ends each sends to
         self.logs: list[dict[int, Any]] = [{} for _ in range(n)]  # copy of each server's committed entries
         self.last_applied: list[int] = [0] * n
-        self.apply_chs: list[Channel | None] = [None] * n  # each live Raft's apply channel
+        self.incarnations: list[Incarnation | None] = [None] * n  # each live Raft's channel and threads
         self.start = runtime.now()  # time at which make_config() was called
         # begin()/end() statistics
         self.t0 = 0.0  # time at which the test called begin()
@@ -164,18 +180,15 @@ class Config:
             saved = self.saved[i]
             if saved is not None:
                 saved = self.saved[i] = saved.copy()
-            rf, apply_ch = self.rafts[i], self.apply_chs[i]
+            rf, incarnation = self.rafts[i], self.incarnations[i]
+            self.incarnations[i] = None
 
         if rf is not None:
             rf.kill()  # outside mu, as the course: a Raft never runs while the tester holds it
             with self.mu:
                 self.rafts[i] = None
-        if apply_ch is not None:
-            # Deviation (see the module docstring): end the dead peer's applier threads.
-            apply_ch.close()
-            with self.mu:
-                if self.apply_chs[i] is apply_ch:
-                    self.apply_chs[i] = None
+        if incarnation is not None:
+            self._retire(i, incarnation)
 
         if saved is not None:
             fresh = Persister()
@@ -221,11 +234,15 @@ class Config:
                 persister = self.saved[i] = Persister()
 
         apply_ch: Channel = Channel()
+        before = set(runtime.live_threads())
         rf = raft.make(ends, i, persister, apply_ch)
+        # Only this thread starts Rafts, so the new threads are rf's (and perhaps a few
+        # short-lived network threads started meanwhile: waiting for those too costs nothing).
+        threads = [t for t in runtime.live_threads() if t not in before]
 
         with self.mu:
             self.rafts[i] = rf
-            self.apply_chs[i] = apply_ch
+            self.incarnations[i] = Incarnation(apply_ch, threads)
 
         runtime.go(applier, i, apply_ch, name=f"tester-applier-S{i}")
 
@@ -233,6 +250,17 @@ class Config:
         server.add_service(Service(rf))
         self.net.add_server(i, server)
         debug.log("TEST", f"start1 S{i} (last_applied={self.last_applied[i]})")
+
+    def _retire(self, i: int, incarnation: Incarnation) -> None:
+        """Close a killed Raft's apply channel once the threads its make() started have exited
+        (see the module docstring); until then its old applier keeps reading and checking."""
+        runtime.go(self._close_after_exit, incarnation, name=f"tester-retire-S{i}")
+
+    @staticmethod
+    def _close_after_exit(incarnation: Incarnation) -> None:
+        for thread in incarnation.threads:
+            thread.join()
+        incarnation.apply_ch.close()
 
     # --- the network ------------------------------------------------------------------------
 
@@ -337,7 +365,10 @@ class Config:
         with self.mu:
             rf = self.rafts[i]
         if rf is None:
-            return  # ??? (the course's comment)
+            # The course returns here ("???"): the peer crashed before this thread ran. Go leaves
+            # the killed Raft blocked on its send; we read on, unchecked, so its threads can exit.
+            self._drain(apply_ch)
+            return
 
         for m in apply_ch:
             err_msg = ""
@@ -375,15 +406,20 @@ class Config:
         """The course's ``log.Fatalf("apply error: ...")`` and ``applyErr[i] = err_msg``.
 
         Record the error for the main thread, keep reading so that Raft doesn't block holding
-        locks, and raise once the channel closes (crash1 or cleanup).
+        locks, and raise once the channel closes (after crash1 or cleanup, see _retire).
         """
         debug.log("TEST", f"FATAL apply error: {err_msg}")
         with self.mu:
             if not self.apply_err[i]:
                 self.apply_err[i] = err_msg
+        self._drain(apply_ch)
+        raise AssertionError(f"apply error: {err_msg}")
+
+    @staticmethod
+    def _drain(apply_ch: Channel) -> None:
+        """Receive until the channel closes, so that a Raft never blocks sending on it."""
         for _ in apply_ch:
             pass
-        raise AssertionError(f"apply error: {err_msg}")
 
     # --- checks -----------------------------------------------------------------------------
 
@@ -579,13 +615,13 @@ class Config:
         self._finished.set()
         with self.mu:
             rafts = list(self.rafts)
-            channels, self.apply_chs = self.apply_chs, [None] * self.n
+            incarnations, self.incarnations = self.incarnations, [None] * self.n
         for rf in rafts:
             if rf is not None:
                 rf.kill()
-        for ch in channels:
-            if ch is not None:
-                ch.close()  # Deviation (see the module docstring): end the applier threads.
+        for i, incarnation in enumerate(incarnations):
+            if incarnation is not None:
+                self._retire(i, incarnation)  # the appliers check what the killed Rafts still send
         self.net.cleanup()
         if not failed:
             self.check_timeout()
