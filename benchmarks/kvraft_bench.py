@@ -10,7 +10,6 @@ No snapshots (maxraftstate -1), reliable network, as the course's speed test.
 
 from __future__ import annotations
 
-import argparse
 import os
 import sys
 from dataclasses import dataclass
@@ -21,6 +20,7 @@ sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 import runtime  # noqa: E402
 from kvraft.client import Clerk  # noqa: E402
 from kvraft.cluster import Cluster  # noqa: E402
+from tools.cli import ArgumentParser, number_in, run  # noqa: E402
 
 PEERS = (3, 5)
 CLIENTS = (1, 5, 20)
@@ -78,9 +78,10 @@ def run_one(peers: int, clients: int, seconds: float) -> Result:
     return Result(peers, clients, len(latencies), elapsed, latencies)
 
 
-def main(argv: list[str] | None = None) -> None:
-    parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
-    parser.add_argument("--seconds", type=float, default=5.0, help="run time per configuration (default 5)")
+def main(argv: list[str] | None = None) -> int:
+    parser = ArgumentParser(prog="kvraft_bench.py", description=__doc__.split("\n\n")[0])
+    parser.add_argument("--seconds", type=number_in(3600, "seconds"), default=5.0,
+                        help="run time per configuration (default 5)")
     args = parser.parse_args(argv)
     print(f"kvraft benchmark: reliable network, no snapshots, {args.seconds:.0f} s per row, {os.cpu_count()} CPUs")
     print(f"{'peers':>5} {'clients':>7} {'ops':>7} {'ops/s':>8} {'p50 ms':>8} {'p99 ms':>8}")
@@ -89,7 +90,8 @@ def main(argv: list[str] | None = None) -> None:
             r = run_one(peers, clients, args.seconds)
             print(f"{r.peers:>5} {r.clients:>7} {r.ops:>7} {r.ops_per_s:>8.1f} "
                   f"{r.percentile_ms(50):>8.2f} {r.percentile_ms(99):>8.2f}", flush=True)
+    return 0
 
 
 if __name__ == "__main__":
-    main()
+    run("kvraft_bench", main)

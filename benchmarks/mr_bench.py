@@ -15,9 +15,9 @@
 
 from __future__ import annotations
 
-import argparse
 import os
 import shutil
+import signal
 import subprocess
 import sys
 import tempfile
@@ -28,6 +28,7 @@ REPO = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(REPO))
 
 from mr.inputs import write_books, write_corpus  # noqa: E402
+from tools.cli import ArgumentParser, int_in, int_list, number_in, run  # noqa: E402
 
 WC = REPO / "mr" / "apps" / "wc.py"
 SLOW_MAP_S = 8.0
@@ -69,27 +70,43 @@ def run_job(folder: Path, inputs: list[Path], apps: list[Path], coordinator_opts
     folder.mkdir()
     sock = str(folder / "s.sock")
     env = env_for(sock)
-    log = open(folder / "log.txt", "wb")
-    coordinator = subprocess.Popen([sys.executable, "-m", "mr.coordinator", *coordinator_opts,
-                                    *map(str, inputs)], cwd=folder, env=env, stdout=log, stderr=log)
-    deadline = time.monotonic() + 30
-    while not os.path.exists(sock):  # a setup wait, outside the measured interval
-        if time.monotonic() > deadline or coordinator.poll() is not None:
-            raise RuntimeError(f"coordinator did not start; see {folder / 'log.txt'}")
-        time.sleep(0.01)
-    start = time.monotonic()
-    workers = [subprocess.Popen([sys.executable, "-m", "mr.worker", str(app)], cwd=folder, env=env,
-                                stdout=log, stderr=log) for app in apps]
-    # Workers exit only once the job is over (test-mr.sh's early exit test), so the first exit
-    # marks the job's end; a straggler may still be busy with a copy nobody needs.
-    while all(w.poll() is None for w in workers):
-        time.sleep(0.005)
-    elapsed = time.monotonic() - start
-    for w in workers:
-        w.wait()
-    coordinator.wait()
-    log.close()
+    processes: list[subprocess.Popen[bytes]] = []
+    with open(folder / "log.txt", "wb") as log:
+        # The job's processes share a process group of their own, the coordinator's, so that
+        # one kill ends them all, even a worker whose start Ctrl-C interrupted.
+        coordinator = subprocess.Popen([sys.executable, "-m", "mr.coordinator", *coordinator_opts,
+                                        *map(str, inputs)], cwd=folder, env=env, stdout=log, stderr=log,
+                                       process_group=0)
+        processes.append(coordinator)
+        try:
+            deadline = time.monotonic() + 30
+            while not os.path.exists(sock):  # a setup wait, outside the measured interval
+                if time.monotonic() > deadline or coordinator.poll() is not None:
+                    raise RuntimeError(f"coordinator did not start; see {folder / 'log.txt'}")
+                time.sleep(0.01)
+            start = time.monotonic()
+            workers = [subprocess.Popen([sys.executable, "-m", "mr.worker", str(app)], cwd=folder, env=env,
+                                        stdout=log, stderr=log, process_group=coordinator.pid) for app in apps]
+            processes += workers
+            # Workers exit only once the job is over (test-mr.sh's early exit test), so the first
+            # exit marks the job's end; a straggler may still be busy with a copy nobody needs.
+            while all(w.poll() is None for w in workers):
+                time.sleep(0.005)
+            elapsed = time.monotonic() - start
+            for p in processes:
+                p.wait()
+        finally:  # Ctrl-C or an error: leave no coordinator or worker behind
+            _kill_group(coordinator.pid)
+            for p in processes:
+                p.wait()
     return elapsed, sorted_output(folder)
+
+
+def _kill_group(pgid: int) -> None:
+    try:
+        os.killpg(pgid, signal.SIGKILL)
+    except ProcessLookupError:
+        pass  # every member has exited
 
 
 def check(name: str, got: list[str], want: list[str]) -> str:
@@ -146,20 +163,21 @@ def bench_straggler(work: Path, repeat: int) -> None:
     print(f"  backup tasks cut the job time by {cut:.0%}")
 
 
-def main() -> int:
-    parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
-    parser.add_argument("--mb", type=float, default=40.0, help="corpus size for the speed-up figures")
-    parser.add_argument("--files", type=int, default=16, help="corpus files (map tasks)")
-    parser.add_argument("--workers", default="1,2,4", help="worker counts to time")
-    parser.add_argument("--repeat", type=int, default=1, help="runs per figure; the best is printed")
+def main(argv: list[str] | None = None) -> int:
+    parser = ArgumentParser(prog="mr_bench.py", description=__doc__.split("\n\n")[0])
+    parser.add_argument("--mb", type=number_in(10_000, "MB"), default=40.0,
+                        help="corpus size for the speed-up figures")
+    parser.add_argument("--files", type=int_in(1, 1000), default=16, help="corpus files (map tasks)")
+    parser.add_argument("--workers", type=int_list(1, 64), default=[1, 2, 4], help="worker counts to time")
+    parser.add_argument("--repeat", type=int_in(1, 100), default=1, help="runs per figure; the best is printed")
     parser.add_argument("--skip-speedup", action="store_true")
     parser.add_argument("--skip-straggler", action="store_true")
-    opts = parser.parse_args()
+    opts = parser.parse_args(argv)
     base = Path(tempfile.gettempdir())
     work = Path(tempfile.mkdtemp(prefix="py6824-mr-bench-", dir=base))
     try:
         if not opts.skip_speedup:
-            bench_speedup(work, opts.mb, opts.files, [int(n) for n in opts.workers.split(",")], opts.repeat)
+            bench_speedup(work, opts.mb, opts.files, opts.workers, opts.repeat)
         if not opts.skip_straggler:
             bench_straggler(work, opts.repeat)
     finally:
@@ -168,4 +186,4 @@ def main() -> int:
 
 
 if __name__ == "__main__":
-    sys.exit(main())
+    run("mr_bench", main)

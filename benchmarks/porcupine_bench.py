@@ -13,7 +13,6 @@ instant inside its interval, and gets read the store at that instant. Then it ti
 
 from __future__ import annotations
 
-import argparse
 import io
 import os
 import random
@@ -24,6 +23,7 @@ sys.path.insert(0, os.path.dirname(os.path.dirname(os.path.abspath(__file__))))
 
 from porcupine import CheckResult, Operation, check_operations_verbose, visualize  # noqa: E402
 from porcupine.models import APPEND, GET, PUT, KvInput, KvModel, KvOutput  # noqa: E402
+from tools.cli import ArgumentParser, int_in, number_in, run  # noqa: E402
 
 MS = 1_000_000  # ns
 
@@ -63,9 +63,12 @@ def kvraft_like_history(n_clients: int, n_ops: int, n_keys: int, rng: random.Ran
     return history
 
 
-def make_stale(history: list[Operation], rng: random.Random) -> list[Operation]:
-    """Replace one late get's answer with what the key held much earlier (a stale read)."""
+def make_stale(history: list[Operation], rng: random.Random) -> list[Operation] | None:
+    """Replace one late get's answer with what the key held much earlier (a stale read);
+    None when no get read a value (a short history over many keys)."""
     gets = [i for i, op in enumerate(history) if op.input.op == GET and op.output.value]
+    if not gets:
+        return None
     victim = gets[len(gets) * 3 // 4]
     op = history[victim]
     stale = op.output.value[: len(op.output.value) // 2]
@@ -80,14 +83,15 @@ def timed(fn, *args):
     return result, time.perf_counter() - start
 
 
-def main() -> None:
-    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
-    parser.add_argument("--clients", type=int, default=15)
-    parser.add_argument("--ops", type=int, default=2000)
-    parser.add_argument("--keys", type=int, default=10)
+def main(argv: list[str] | None = None) -> int:
+    parser = ArgumentParser(prog="porcupine_bench.py", description=__doc__.splitlines()[0])
+    parser.add_argument("--clients", type=int_in(1, 1000), default=15)
+    parser.add_argument("--ops", type=int_in(1, 100_000), default=2000)
+    parser.add_argument("--keys", type=int_in(1, 10_000), default=10)
     parser.add_argument("--seed", type=int, default=1)
-    parser.add_argument("--timeout", type=float, default=10.0, help="checker timeout, seconds")
-    args = parser.parse_args()
+    parser.add_argument("--timeout", type=number_in(3600, "seconds"), default=10.0,
+                        help="checker timeout, seconds")
+    args = parser.parse_args(argv)
 
     rng = random.Random(args.seed)
     history = kvraft_like_history(args.clients, args.ops, args.keys, rng)
@@ -98,12 +102,17 @@ def main() -> None:
     assert result is CheckResult.OK, result
 
     bad = make_stale(history, rng)
+    if bad is None:
+        print("porcupine_bench.py: no get in the history read a value, so none can be made stale; "
+              "use more --ops or fewer --keys", file=sys.stderr)
+        return 1
     (result, info), elapsed = timed(check_operations_verbose, KvModel, bad, args.timeout)
     print(f"one stale get:            {result}  in {elapsed * 1000:7.1f} ms")
     page = io.StringIO()
     _, elapsed = timed(visualize, KvModel, info, page)
     print(f"visualization:            {len(page.getvalue()) // 1024} KiB in {elapsed * 1000:7.1f} ms")
+    return 0
 
 
 if __name__ == "__main__":
-    main()
+    run("porcupine_bench", main)

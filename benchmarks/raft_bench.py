@@ -19,6 +19,7 @@ sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 import raft  # noqa: E402
 import runtime  # noqa: E402
 from labrpc import Channel, Network, Server, Service  # noqa: E402
+from tools.cli import ArgumentParser, int_in, number_in, run  # noqa: E402
 
 
 class Cluster:
@@ -111,12 +112,15 @@ def latency(cluster: Cluster, samples: int) -> tuple[float, float]:
     return statistics.median(times) * 1000, times[int(len(times) * 0.99) - 1] * 1000
 
 
-def main() -> None:
-    parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
-    parser.add_argument("--seconds", type=float, default=3.0, help="length of the throughput run")
-    parser.add_argument("--callers", type=int, default=8, help="threads calling start() at once")
-    parser.add_argument("--samples", type=int, default=300, help="sequential commands timed for latency")
-    args = parser.parse_args()
+def main(argv: list[str] | None = None) -> int:
+    parser = ArgumentParser(prog="raft_bench.py", description=__doc__,
+                            formatter_class=argparse.RawDescriptionHelpFormatter)
+    parser.add_argument("--seconds", type=number_in(3600, "seconds"), default=3.0,
+                        help="length of the throughput run")
+    parser.add_argument("--callers", type=int_in(1, 1000), default=8, help="threads calling start() at once")
+    parser.add_argument("--samples", type=int_in(1, 100_000), default=300,
+                        help="sequential commands timed for latency")
+    args = parser.parse_args(argv)
     print(f"{'peers':>5} {'applied cmds/s':>15} {'median ms':>10} {'p99 ms':>8}")
     for n in (3, 5):
         cluster = Cluster(n)
@@ -126,7 +130,8 @@ def main() -> None:
         finally:
             cluster.shutdown()
         print(f"{n:>5} {rate:>15.0f} {median:>10.2f} {p99:>8.2f}", flush=True)
+    return 0
 
 
 if __name__ == "__main__":
-    main()
+    run("raft_bench", main)

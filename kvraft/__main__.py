@@ -12,12 +12,16 @@ With --seed N the whole run happens in deterministic simulation (runtime/sim.py)
 time, every thread switch and random choice from the seed, so the same seed gives the same
 run, partitions, history and verdict, and a surprising run can be replayed with logs on
 (PY6824_DEBUG=1). Its times are virtual seconds.
+
+A bad option is refused before anything starts (argparse's usage error, status 2); Ctrl-C
+ends a run at once with "kvraft: interrupted" and status 130.
 """
 
 from __future__ import annotations
 
 import argparse
 import os
+import signal
 import sys
 import tempfile
 from collections import Counter
@@ -31,10 +35,12 @@ from labrpc import debug
 from porcupine import CheckResult, Operation, check_operations_verbose, visualize_path
 from porcupine.models import APPEND, GET, PUT, KvInput, KvOutput, kv_model
 from runtime.sim import Simulator, ensure_fixed_hash_seed
+from tools.cli import ArgumentParser, int_in, number_in
 
 CHAOS_PERIOD_S = (1.0, 2.0)  # how long each network/crash situation lasts
 RESTART_AFTER_S = 1.0  # a crashed server stays down this long
 MONITOR_PERIOD_S = 0.05  # how often the monitor asks every Raft for its state
+INTERRUPTED_EXIT = 130  # a shell's status for a job stopped by Ctrl-C: 128 + SIGINT
 
 
 @dataclass
@@ -226,18 +232,31 @@ class Demo:
 
 
 def parse_args(argv: list[str]) -> argparse.Namespace:
-    parser = argparse.ArgumentParser(prog="python -m kvraft", description=__doc__.split("\n\n")[0])
-    parser.add_argument("--seconds", type=float, default=20.0, help="how long the clients run (default 20)")
-    parser.add_argument("--clients", type=int, default=5, help="concurrent clerks (default 5)")
-    parser.add_argument("--peers", type=int, default=5, help="kvraft servers (default 5)")
-    parser.add_argument("--keys", type=int, default=5, help="keys the clients share (default 5)")
-    parser.add_argument("--maxraftstate", type=int, default=1000,
+    """The options, checked: a bad value is one usage error now, not a traceback minutes later."""
+    parser = ArgumentParser(prog="python -m kvraft", description=__doc__.split("\n\n")[0])
+    parser.add_argument("--seconds", type=number_in(unit="seconds"), default=20.0,
+                        help="how long the clients run (default 20)")
+    parser.add_argument("--clients", type=int_in(1), default=5, help="concurrent clerks (default 5)")
+    parser.add_argument("--peers", type=int_in(1), default=5, help="kvraft servers (default 5)")
+    parser.add_argument("--keys", type=int_in(1), default=5, help="keys the clients share (default 5)")
+    parser.add_argument("--maxraftstate", type=_maxraftstate, default=1000,
                         help="snapshot threshold in bytes, -1 for none (default 1000)")
     parser.add_argument("--seed", type=int, default=None,
                         help="run in deterministic simulation from this seed (virtual time; same seed, same run)")
-    parser.add_argument("--check-timeout", type=float, default=10.0,
+    parser.add_argument("--check-timeout", type=number_in(unit="seconds"), default=10.0,
                         help="seconds porcupine may take (default 10; the tests allow 1)")
     return parser.parse_args(argv)
+
+
+def _maxraftstate(text: str) -> int:
+    """An argparse type: a positive number of bytes, or -1 (never snapshot), as the course's."""
+    try:
+        value = int(text)
+    except ValueError:
+        value = 0
+    if value < 1 and value != -1:
+        raise argparse.ArgumentTypeError(f"expected a positive number of bytes or -1, got {text!r}")
+    return value
 
 
 def main(argv: list[str] | None = None) -> int:
@@ -256,5 +275,18 @@ def main(argv: list[str] | None = None) -> int:
     return status
 
 
+def quit_on_interrupt(signum: int, frame: object) -> None:
+    """Ctrl-C: one line and status 130, at once. Not KeyboardInterrupt: with --seed it would
+    unwind the simulator in the middle of a scheduling step, and its threads would report
+    that teardown with tracebacks; the demo holds nothing an immediate exit could lose."""
+    try:
+        sys.stdout.flush()  # the report lines printed so far
+    except RuntimeError:
+        pass  # the main thread was interrupted while writing to stdout itself
+    os.write(sys.stderr.fileno(), b"kvraft: interrupted\n")
+    os._exit(INTERRUPTED_EXIT)
+
+
 if __name__ == "__main__":
+    signal.signal(signal.SIGINT, quit_on_interrupt)
     sys.exit(main())

@@ -4,8 +4,12 @@ Cheat sheet:
 
     python -m mr.coordinator INPUT...        coordinator, nReduce 10; exits when the job is done
     python -m mr.worker APP.py               a worker; run several; exits when the job is over
+                                             (waits up to 5 s for a coordinator not started yet)
     python -m mr.sequential APP.py INPUT...  the reference: everything in one process, into mr-out-0
+                                             (or --output FILE)
     python -m mr.inputs FOLDER               writes the 8 generated pg-*.txt inputs
+
+    Each answers --help; a bad option is a usage error (status 2); Ctrl-C exits with status 130.
 
     $MR_SOCKET    the coordinator's Unix socket (default /var/tmp/824-mr-<uid>, as the course)
 

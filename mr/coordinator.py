@@ -20,7 +20,6 @@ Scheduling rules, each in one function below:
 
 from __future__ import annotations
 
-import argparse
 import enum
 import glob
 import logging
@@ -35,6 +34,7 @@ from typing import Callable
 
 from mr import rpc
 from mr.common import TEMP_PREFIX, check_inputs, intermediate_name, output_name, remove_quietly
+from tools.cli import ArgumentParser, int_in, run
 
 log = logging.getLogger("mr.coordinator")
 
@@ -324,15 +324,14 @@ def _rename_all(outputs: list[list[str]]) -> str | None:
 
 
 def main(argv: list[str] | None = None) -> int:
-    parser = argparse.ArgumentParser(prog="python -m mr.coordinator", description=__doc__.split("\n\n")[0])
+    parser = ArgumentParser(prog="python -m mr.coordinator", description=__doc__.split("\n\n")[0])
     parser.add_argument("inputs", nargs="+", metavar="INPUT", help="input files, one map task each")
-    parser.add_argument("--nreduce", type=int, default=N_REDUCE, help="number of reduce tasks (default 10)")
+    parser.add_argument("--nreduce", type=int_in(1), default=N_REDUCE,
+                        help=f"number of reduce tasks (default {N_REDUCE})")
     parser.add_argument("--no-backups", action="store_true", help="never start backup copies of slow tasks")
     opts = parser.parse_args(argv)
     logging.basicConfig(level=logging.INFO, format="%(asctime)s %(name)s: %(message)s", stream=sys.stderr)
     error = check_inputs(opts.inputs)
-    if error is None and opts.nreduce < 1:
-        error = f"--nreduce must be at least 1, got {opts.nreduce}"
     if error is not None:
         print(f"mr.coordinator: {error}", file=sys.stderr)
         return 1
@@ -343,7 +342,8 @@ def main(argv: list[str] | None = None) -> int:
     except (OSError, RuntimeError, ValueError) as e:
         print(f"mr.coordinator: cannot start: {e}", file=sys.stderr)
         return 1
-    # `timeout` sends SIGTERM: turn it into SystemExit so the finally clause removes the socket.
+    # `timeout` sends SIGTERM: turn it into SystemExit so the finally clause removes the socket
+    # (Ctrl-C's KeyboardInterrupt takes the same way out, then tools.cli.run says "interrupted").
     signal.signal(signal.SIGTERM, lambda signum, frame: sys.exit(128 + signum))
     try:
         while not coordinator.done():
@@ -360,4 +360,4 @@ def main(argv: list[str] | None = None) -> int:
 
 
 if __name__ == "__main__":
-    sys.exit(main())
+    run("mr.coordinator", main)

@@ -11,12 +11,13 @@ varied length with capitals and punctuation, dialogue, contractions, chapter hea
 
 from __future__ import annotations
 
-import argparse
 import itertools
 import random
 import sys
 import zlib
 from pathlib import Path
+
+from tools.cli import ArgumentParser, int_in, number_in, run
 
 # The course's file names, with sizes close to the real books'.
 BOOKS = {
@@ -140,8 +141,12 @@ def write_files(folder: Path, sizes: dict[str, int], seed: int = SEED) -> list[P
         author = _Author(seed ^ zlib.crc32(name.encode()), vocab, cum_weights)
         path = folder / name
         tmp = folder / f".{name}.tmp"
-        tmp.write_text(author.text(size), encoding="utf-8")
-        tmp.replace(path)
+        try:
+            tmp.write_text(author.text(size), encoding="utf-8")
+            tmp.replace(path)
+        except BaseException:  # a full disk or Ctrl-C: no stray temp file
+            tmp.unlink(missing_ok=True)
+            raise
         paths.append(path)
     return paths
 
@@ -158,20 +163,27 @@ def write_corpus(folder: Path, total_mb: float, n_files: int, seed: int = SEED) 
 
 
 def main(argv: list[str] | None = None) -> int:
-    parser = argparse.ArgumentParser(prog="python -m mr.inputs", description="write generated input files")
-    parser.add_argument("folder", type=Path)
-    parser.add_argument("--mb", type=float, help="write a corpus of this many MB instead of the 8 books")
-    parser.add_argument("--files", type=int, default=16, help="number of corpus files (with --mb)")
-    parser.add_argument("--seed", type=int, default=SEED)
+    parser = ArgumentParser(prog="python -m mr.inputs", description="write generated input files")
+    parser.add_argument("folder", type=Path, help="where to write them (created if missing)")
+    parser.add_argument("--mb", type=number_in(unit="MB"), help="write a corpus of this many MB instead of the 8 books")
+    parser.add_argument("--files", type=int_in(1), default=16, help="number of corpus files (with --mb; default 16)")
+    parser.add_argument("--seed", type=int, default=SEED, help=f"any integer (default {SEED})")
     opts = parser.parse_args(argv)
-    if opts.mb is None:
-        paths = write_books(opts.folder, opts.seed)
-    else:
-        paths = write_corpus(opts.folder, opts.mb, opts.files, opts.seed)
+    if opts.folder.exists() and not opts.folder.is_dir():
+        print(f"mr.inputs: cannot write to {str(opts.folder)!r}: it is a file, not a folder", file=sys.stderr)
+        return 1
+    try:
+        if opts.mb is None:
+            paths = write_books(opts.folder, opts.seed)
+        else:
+            paths = write_corpus(opts.folder, opts.mb, opts.files, opts.seed)
+    except OSError as e:
+        print(f"mr.inputs: cannot write to {str(opts.folder)!r}: {e.strerror or e}", file=sys.stderr)
+        return 1
     for p in paths:
         print(f"{p} {p.stat().st_size}")
     return 0
 
 
 if __name__ == "__main__":
-    sys.exit(main())
+    run("mr.inputs", main)

@@ -11,9 +11,11 @@ Asks the coordinator for tasks in a loop (handout) and runs them with the app's 
 
 Every file is first written to a hidden temp file in the same folder; the coordinator
 renames the first finisher's files into place (handout: avoid partially written files).
+A worker started at the same moment as the coordinator (as in the README) waits up to
+CONNECT_WAIT_S for the coordinator's socket before it gives up.
 Exit status: 0 once the job is over (the coordinator says "exit", or it is gone after we had
 reached it: the handout's "exit when call() fails"); 1 when the app is unusable, the app
-raised, or the coordinator was never reachable.
+raised, or the coordinator was never reachable; 130 on Ctrl-C.
 """
 
 from __future__ import annotations
@@ -22,11 +24,19 @@ import json
 import os
 import socket
 import sys
+import time
 import traceback
 
 from mr import rpc
 from mr.common import (AppError, MapFn, ReduceFn, create_temp, format_output, ihash, intermediate_name,
                        load_app, output_name, read_input, remove_quietly)
+from tools.cli import ArgumentParser, run
+
+# A worker that has never reached the coordinator retries this long, every CONNECT_RETRY_S:
+# a coordinator started in the same breath needs a moment to import and create its socket
+# (test-mr.sh sleeps one second for it). Once reached, a failed call means the job is over.
+CONNECT_WAIT_S = 5.0
+CONNECT_RETRY_S = 0.1
 
 
 class TaskFailed(Exception):
@@ -46,7 +56,7 @@ class Worker:
         """Ask for and run tasks until the job is over; returns the exit status."""
         while True:
             try:
-                reply = self._call("Coordinator.RequestTask", rpc.RequestTaskArgs(self.name), rpc.TaskReply)
+                reply = self._request_task()
             except rpc.CoordinatorUnreachable as e:
                 return self._coordinator_gone(e)
             if reply.kind == rpc.EXIT:
@@ -75,9 +85,9 @@ class Worker:
                 self._do_reduce(task, temps)
                 return [[temps[0], output_name(task.task)]]
             raise TaskFailed(f"unknown task kind {task.kind!r} (expecting {rpc.MAP!r} or {rpc.REDUCE!r})")
-        except Exception as e:
-            remove_quietly(temps)
-            if isinstance(e, TaskFailed):
+        except BaseException as e:
+            remove_quietly(temps)  # whatever the cause, Ctrl-C included
+            if isinstance(e, TaskFailed) or not isinstance(e, Exception):
                 raise
             where = traceback.extract_tb(e.__traceback__)[-1]
             raise TaskFailed(f"{task.kind} task {task.task}: {type(e).__name__}: {e} "
@@ -125,6 +135,17 @@ class Worker:
 
     # ---- talking to the coordinator ----
 
+    def _request_task(self) -> rpc.TaskReply:
+        """The next task; before the first contact, retry a missing coordinator for CONNECT_WAIT_S."""
+        deadline = time.monotonic() + CONNECT_WAIT_S
+        while True:
+            try:
+                return self._call("Coordinator.RequestTask", rpc.RequestTaskArgs(self.name), rpc.TaskReply)
+            except rpc.CoordinatorUnreachable:
+                if self._reached or time.monotonic() >= deadline:
+                    raise
+            time.sleep(CONNECT_RETRY_S)
+
     def _finish(self, task: rpc.TaskReply, outputs: list[list[str]]) -> None:
         """Report success; if another copy won (or the coordinator is gone) our temp files are garbage."""
         accepted = False
@@ -148,7 +169,8 @@ class Worker:
     def _coordinator_gone(self, e: rpc.CoordinatorUnreachable) -> int:
         if self._reached:
             return 0  # handout: workers may exit when call() fails, since the job is done
-        print(f"mr.worker: cannot reach the coordinator at {self.socket_path!r}: {e}", file=sys.stderr)
+        print(f"mr.worker: cannot reach the coordinator at {self.socket_path!r} "
+              f"(waited {CONNECT_WAIT_S:.0f} s): {e}", file=sys.stderr)
         return 1
 
     def _call(self, method: str, args: object, reply_type: type):
@@ -158,12 +180,11 @@ class Worker:
 
 
 def main(argv: list[str] | None = None) -> int:
-    argv = sys.argv[1:] if argv is None else argv
-    if len(argv) != 1:
-        print("usage: python -m mr.worker APP.py", file=sys.stderr)
-        return 2
+    parser = ArgumentParser(prog="python -m mr.worker", description=__doc__.split("\n\n")[0])
+    parser.add_argument("app", metavar="APP.py", help="the app: a Python file defining map() and reduce()")
+    opts = parser.parse_args(argv)
     try:
-        app = load_app(argv[0])
+        app = load_app(opts.app)
         path = rpc.coordinator_sock()
     except (AppError, ValueError) as e:
         print(f"mr.worker: {e}", file=sys.stderr)
@@ -172,4 +193,4 @@ def main(argv: list[str] | None = None) -> int:
 
 
 if __name__ == "__main__":
-    sys.exit(main())
+    run("mr.worker", main)

@@ -14,6 +14,7 @@ with :data:`TOPICS`, so both tools colour a topic the same way.
 
 from __future__ import annotations
 
+import io
 import re
 import sys
 from collections.abc import Iterable, Iterator
@@ -115,18 +116,35 @@ def parse_lines(lines: Iterable[str]) -> Iterator[Entry]:
         yield _debug_line(match, lineno)
 
 
+class NotADebugLog(ValueError):
+    """The input is not a py6824 debug log: binary, not UTF-8, or without one debug line.
+
+    The viewers refuse it rather than show an empty page: a wrong file name or a run made
+    without PY6824_DEBUG should say so."""
+
+
 def read_entries(source: str | Path | None) -> list[Entry]:
-    """Parse a file, or stdin when source is None or "-"."""
+    """Parse a debug log: a file, or stdin when source is None or "-".
+
+    Raises NotADebugLog (naming the source) for bytes that are not UTF-8 text and for text
+    in which no line is a debug line; OSError when the file cannot be read.
+    """
     if source is None or str(source) == "-":
-        return list(parse_lines(sys.stdin))
-    with open(source, encoding="utf-8", errors="replace") as f:
-        return list(parse_lines(f))
-
-
-def has_debug_lines(path: Path) -> bool:
-    """Whether a log holds at least one debug line (stops at the first one)."""
-    with open(path, encoding="utf-8", errors="replace") as f:
-        return any(parse_line(line) is not None for line in f)
+        name, data = "stdin", sys.stdin.buffer.read()
+    else:
+        name, data = str(source), Path(source).read_bytes()
+    try:
+        text = data.decode("utf-8")  # as labrpc/debug.py, pytest and stress.py write logs
+    except UnicodeDecodeError as exc:
+        raise NotADebugLog(f"{name}: not a py6824 debug log: not UTF-8 text (byte "
+                           f"{data[exc.start]:#04x} at offset {exc.start})") from None
+    # newline=None: universal newlines, as open() reads a text file.
+    entries = list(parse_lines(io.StringIO(text, newline=None)))
+    if not any(isinstance(e, DebugLine) for e in entries):
+        why = ("binary data" if "\0" in text  # NUL bytes: valid UTF-8, but no text log has them
+               else "no line in it is a debug line (was it written with PY6824_DEBUG set?)")
+        raise NotADebugLog(f"{name}: not a py6824 debug log: {why}")
+    return entries
 
 
 def peers_of(entries: Iterable[Entry]) -> list[int]:

@@ -36,9 +36,12 @@ from rich.console import Console, RenderableType
 from rich.table import Table
 from rich.text import Text
 
-from tools.debuglog import DebugLine, Entry, OtherLine, peers_of, read_entries, topic_codes, topic_colour
+from tools.cli import EXIT_USAGE, ArgumentParser, int_in, run
+from tools.debuglog import (DebugLine, Entry, NotADebugLog, OtherLine, peers_of, read_entries, topic_codes,
+                            topic_colour)
 
 PLAIN_WIDTH = 160  # wide enough for five peer columns of useful width
+MIN_WIDTH, MAX_WIDTH = 40, 10_000  # --width: below 40 a column holds a few letters at most
 TIME_WIDTH = 8  # the log's own zero-padded milliseconds
 
 
@@ -184,13 +187,16 @@ def _topics(text: str) -> frozenset[str]:
 
 def _peers(text: str) -> frozenset[int]:
     try:
-        return frozenset(int(p.strip().removeprefix("S")) for p in text.split(",") if p.strip())
+        peers = frozenset(int(p.strip().removeprefix("S")) for p in text.split(",") if p.strip())
     except ValueError:
-        raise argparse.ArgumentTypeError(f"expected peer numbers like 0,2, got {text!r}") from None
+        peers = frozenset()  # refused below, with the same message
+    if not peers or min(peers) < 0:
+        raise argparse.ArgumentTypeError(f"expected peer numbers like 0,2, got {text!r}")
+    return peers
 
 
 def build_parser() -> argparse.ArgumentParser:
-    parser = argparse.ArgumentParser(
+    parser = ArgumentParser(
         prog="python -m tools.logview",
         description="Show a py6824 debug log (PY6824_DEBUG) with one column per peer.")
     parser.add_argument("file", nargs="?", default="-", metavar="FILE",
@@ -200,22 +206,31 @@ def build_parser() -> argparse.ArgumentParser:
     parser.add_argument("--ignore", type=_topics, default=frozenset(), metavar="TOPICS",
                         help="hide these topics, e.g. PERS")
     parser.add_argument("--peers", type=_peers, metavar="LIST", help="only these peers' columns, e.g. 0,2")
-    parser.add_argument("--from", dest="start_ms", type=int, metavar="MS", help="start of the time window")
-    parser.add_argument("--to", dest="end_ms", type=int, metavar="MS", help="end of the time window")
+    parser.add_argument("--from", dest="start_ms", type=int_in(0), metavar="MS", help="start of the time window")
+    parser.add_argument("--to", dest="end_ms", type=int_in(0), metavar="MS", help="end of the time window")
     parser.add_argument("--plain", action="store_true", help="no colour (the default when piped)")
-    parser.add_argument("--width", type=int, metavar="N", help="output width in columns")
+    parser.add_argument("--width", type=int_in(MIN_WIDTH, MAX_WIDTH), metavar="N",
+                        help="output width in columns")
     return parser
 
 
+def parse_args(argv: Sequence[str] | None) -> argparse.Namespace:
+    parser = build_parser()
+    ns = parser.parse_args(argv)
+    if ns.start_ms is not None and ns.end_ms is not None and ns.start_ms > ns.end_ms:
+        parser.error(f"--from {ns.start_ms} is after --to {ns.end_ms}: the window is empty")
+    return ns
+
+
 def main(argv: Sequence[str] | None = None) -> int:
-    ns = build_parser().parse_args(argv)
+    ns = parse_args(argv)
     selection = Selection(only=ns.only, ignore=ns.ignore, peers=ns.peers,
                           start_ms=ns.start_ms, end_ms=ns.end_ms)
     try:
         entries = read_entries(ns.file)
-    except OSError as exc:
+    except (OSError, NotADebugLog) as exc:
         print(f"logview: {exc}", file=sys.stderr)
-        return 2
+        return EXIT_USAGE
     plain = wants_plain(ns.plain)
     renderer = ColumnRenderer(make_console(plain, ns.width), columns_for(entries, selection), plain)
     try:
@@ -227,4 +242,4 @@ def main(argv: Sequence[str] | None = None) -> int:
 
 
 if __name__ == "__main__":
-    sys.exit(main())
+    run("tools.logview", main)

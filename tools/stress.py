@@ -19,7 +19,9 @@ so a timed-out or interrupted iteration is killed with everything it spawned. It
 stdout/stderr is captured to a file; a passing iteration's file is deleted, a failing one's
 is kept as ``<log-root>/<timestamp>/<test>-<iteration>.log`` (a header records the command
 and metadata, a footer the outcome). ``summary.json`` in the same folder holds the per-test
-table in machine-readable form.
+table in machine-readable form. An iteration whose pytest run skipped its test (a test the
+course disables; under ``--sim``, a real-mode test) is neither a pass nor a failure: it is
+counted as skipped, in a column of its own, and its time stays out of the timings.
 
 Debug logs and timelines. ``--debug`` runs every iteration with ``PY6824_DEBUG=1`` (every
 topic), ``--debug=VOTE,LEAD,TEST`` with those topics only (codes or names, see
@@ -80,6 +82,7 @@ from dataclasses import asdict, dataclass, field, replace
 from datetime import datetime
 from pathlib import Path
 from typing import IO, Any, TextIO
+from xml.etree import ElementTree
 
 from rich.console import Console
 from rich.progress import (
@@ -96,13 +99,17 @@ from rich.table import Table
 from rich.text import Text
 
 from tools import debuglog, timeline
+from tools.cli import EXIT_USAGE, ArgumentParser, int_in, number_in, run
 
 EXIT_OK = 0
 EXIT_FAILED = 1
-EXIT_USAGE = 2
-EXIT_INTERRUPTED = 130
 
 DEFAULT_TIMEOUT_S = 600.0
+# Ranges of -n, -p and -t. Every iteration is planned up front, so a mistyped -n must not
+# plan billions; a timeout beyond a day is a typo too (and beyond what a wait accepts).
+MAX_ITERATIONS = 100_000
+MAX_PARALLEL = 256
+MAX_TIMEOUT_S = 86_400.0
 # --sim iterations of a test run this many to a pytest process by default: start-up (~1.5 s)
 # then costs less than a simulated raft test, and a killed batch loses little.
 DEFAULT_SIM_BATCH = 20
@@ -148,26 +155,6 @@ class Options:
     batch: int = 1  # with sim: iterations of a test run by one pytest process
 
 
-def _positive_int(text: str) -> int:
-    try:
-        value = int(text)
-    except ValueError:
-        raise argparse.ArgumentTypeError(f"expected a positive integer, got {text!r}") from None
-    if value < 1:
-        raise argparse.ArgumentTypeError(f"expected a positive integer, got {text!r}")
-    return value
-
-
-def _positive_float(text: str) -> float:
-    try:
-        value = float(text)
-    except ValueError:
-        raise argparse.ArgumentTypeError(f"expected a number of seconds, got {text!r}") from None
-    if not value > 0:
-        raise argparse.ArgumentTypeError(f"expected a positive number of seconds, got {text!r}")
-    return value
-
-
 def _existing_dir(text: str) -> Path:
     path = Path(text)
     if not path.is_dir():
@@ -190,7 +177,7 @@ def _debug_topics(text: str) -> str:
 
 def build_parser() -> argparse.ArgumentParser:
     """Our own flags (pytest's come after '--' and never reach argparse)."""
-    parser = argparse.ArgumentParser(
+    parser = ArgumentParser(
         prog="run_tests.sh",
         description="Run each matching test ITERATIONS times, PARALLEL at once, each "
         "iteration in its own pytest process (with --sim, up to --batch seeds per process); keep "
@@ -199,14 +186,14 @@ def build_parser() -> argparse.ArgumentParser:
         "'run_tests.sh -n 5 2A -- -s'. Exit: 0 all passed, 1 failures, 2 bad usage, "
         "130 interrupted.",
     )
-    parser.add_argument("-n", "--iterations", type=_positive_int, default=1, metavar="N",
-                        help="iterations per test (default 1)")
-    parser.add_argument("-p", "--parallel", type=_positive_int, default=1, metavar="P",
-                        help="iterations running at once (default 1)")
-    parser.add_argument("-t", "--timeout", type=_positive_float, default=DEFAULT_TIMEOUT_S,
+    parser.add_argument("-n", "--iterations", type=int_in(1, MAX_ITERATIONS), default=1, metavar="N",
+                        help=f"iterations per test, 1 to {MAX_ITERATIONS} (default 1)")
+    parser.add_argument("-p", "--parallel", type=int_in(1, MAX_PARALLEL), default=1, metavar="P",
+                        help=f"iterations running at once, 1 to {MAX_PARALLEL} (default 1)")
+    parser.add_argument("-t", "--timeout", type=number_in(MAX_TIMEOUT_S, "seconds"), default=DEFAULT_TIMEOUT_S,
                         metavar="SECONDS",
-                        help=f"per-iteration timeout; the iteration's process group is "
-                        f"killed (default {DEFAULT_TIMEOUT_S:g})")
+                        help=f"per-iteration timeout, at most {MAX_TIMEOUT_S:g}; the iteration's process "
+                        f"group is killed (default {DEFAULT_TIMEOUT_S:g})")
     parser.add_argument("-v", "--verbose", action="store_true",
                         help="stream every iteration's output")
     parser.add_argument("--tests-dir", type=_existing_dir, default=None, metavar="DIR",
@@ -227,7 +214,7 @@ def build_parser() -> argparse.ArgumentParser:
     parser.add_argument("--base-seed", type=int, default=None, metavar="N",
                         help="with --sim: derive the iterations' seeds from N (default: random, "
                         "printed), so a whole stress run can be repeated")
-    parser.add_argument("--batch", type=_positive_int, default=None, metavar="K",
+    parser.add_argument("--batch", type=int_in(1), default=None, metavar="K",
                         help=f"with --sim: run up to K iterations (seeds) of a test in one pytest "
                         f"process, each still its own iteration (default {DEFAULT_SIM_BATCH}; 1: a "
                         f"process per iteration)")
@@ -418,6 +405,7 @@ class IterationResult:
     timed_out: bool = False
     interrupted: bool = False
     error: str = ""
+    skipped: bool = False  # pytest skipped the test: it passed nothing, so it is no pass
 
     @property
     def failed(self) -> bool:
@@ -431,7 +419,9 @@ class IterationResult:
                     f"(process group killed)")
         if self.error:
             return f"ERROR: {self.error}"
-        return "PASSED" if self.returncode == 0 else f"FAILED (exit {self.returncode})"
+        if self.returncode != 0:
+            return f"FAILED (exit {self.returncode})"
+        return "SKIPPED" if self.skipped else "PASSED"
 
 
 def _kill_group(pgid: int) -> None:
@@ -591,7 +581,13 @@ def _footer(result: IterationResult, returncode: int | None) -> str:
 
 def run_iteration(spec: IterationSpec, cwd: Path, timeout: float, capture: Path,
                   registry: ProcessRegistry, sink: LineSink | None = None) -> IterationResult:
-    """Run one iteration to completion, timeout or interruption; never raises for the child."""
+    """Run one iteration to completion, timeout or interruption; never raises for the child.
+
+    pytest also writes a JUnit XML report beside the capture, which says whether it skipped
+    the test (its exit status is 0 either way); it goes in through PYTEST_ADDOPTS, so the
+    iteration's recorded command stays the one that replays it."""
+    report = capture.with_name(capture.name + ".junit.xml")
+    env = {**spec.env, "PYTEST_ADDOPTS": _with_junit_report(report)}
     with open(capture, "w", encoding="utf-8", errors="replace") as log:
         _write_header(log, spec)
 
@@ -600,11 +596,30 @@ def run_iteration(spec: IterationSpec, cwd: Path, timeout: float, capture: Path,
             if sink is not None:
                 sink(spec, line.rstrip("\n"))
 
-        end = run_process(spec.argv, spec.env, cwd, registry, Watchdog(timeout), on_line)
+        end = run_process(spec.argv, env, cwd, registry, Watchdog(timeout), on_line)
         result = IterationResult(spec, end.returncode, end.seconds, capture, timed_out=end.timed_out,
-                                 interrupted=end.interrupted, error=end.error)
+                                 interrupted=end.interrupted, error=end.error,
+                                 skipped=end.returncode == 0 and not end.timed_out and all_skipped(report))
         log.write(_footer(result, end.returncode))
+    report.unlink(missing_ok=True)
     return result
+
+
+def _with_junit_report(report: Path) -> str:
+    """PYTEST_ADDOPTS asking for a JUnit report, after the user's own PYTEST_ADDOPTS (a
+    --junitxml in PYTEST_ARGS wins over it: then skips count as passes)."""
+    return " ".join(filter(None, (os.environ.get("PYTEST_ADDOPTS", ""), shlex.quote(f"--junitxml={report}"))))
+
+
+def all_skipped(report: Path) -> bool:
+    """Whether a pytest JUnit report holds tests, every one of them skipped (an xfail, also
+    a <skipped> element there, ran the test: it is no skip). False without a report."""
+    try:
+        cases = list(ElementTree.parse(report).iter("testcase"))
+    except (OSError, ElementTree.ParseError):
+        return False
+    return bool(cases) and all(any(child.tag == "skipped" and child.get("type") != "pytest.xfail"
+                                   for child in case) for case in cases)
 
 
 # --------------------------------------------------------------------------- batches (--sim)
@@ -719,7 +734,8 @@ class BatchOutput:
         failed = record.get("outcome") == "failed"
         self._any_failed |= failed
         result = IterationResult(running.spec, 1 if failed else 0, time.monotonic() - running.started,
-                                 self._capture_dir / running.spec.log_name)
+                                 self._capture_dir / running.spec.log_name,
+                                 skipped=record.get("outcome") == "skipped")
         if "report" in record:
             running.log.write(f"\n# pytest's report of this test:\n{record['report']}\n")
         running.log.write(_footer(result, result.returncode))
@@ -765,7 +781,7 @@ class BatchOutput:
 
     def _fail_held(self, end: ProcessEnd) -> None:
         held, self._held = self._held, None
-        result = replace(held, returncode=end.returncode, timed_out=end.timed_out,
+        result = replace(held, returncode=end.returncode, timed_out=end.timed_out, skipped=False,
                          error="" if end.timed_out else f"the process exited {end.returncode} after this test ended")
         with open(held.capture, "a", encoding="utf-8", errors="replace") as log:
             log.write("\n# this was the batch's last test; the process's output after it:\n")
@@ -819,9 +835,9 @@ def write_timeline_beside(log_path: Path) -> Path | None:
     matters, and the run must go on.
     """
     try:
-        if not debuglog.has_debug_lines(log_path):
-            return None
         return timeline.write_timeline(log_path, log_path.with_suffix(".html"))
+    except debuglog.NotADebugLog:
+        return None  # a run without PY6824_DEBUG: nothing to draw
     except Exception as exc:  # noqa: BLE001 - any bug in the drawing, see above
         with open(log_path, "a", encoding="utf-8") as log:
             log.write(f"# timeline: not written: {exc!r}\n")
@@ -833,19 +849,32 @@ def write_timeline_beside(log_path: Path) -> Path | None:
 
 @dataclass
 class TestStats:
-    runs: int = 0
+    """One test's completed iterations. A skipped one is counted apart, and its time (pytest
+    start-up, no test) stays out of the timings."""
+
+    runs: int = 0  # completed iterations, skipped ones included
     failures: int = 0
     timeouts: int = 0
-    total_seconds: float = 0.0
+    skipped: int = 0
+    total_seconds: float = 0.0  # of the iterations that ran the test (failed or passed)
     max_seconds: float = 0.0
     failed_iterations: list[int] = field(default_factory=list)
 
     @property
-    def mean_seconds(self) -> float:
-        return self.total_seconds / self.runs if self.runs else 0.0
+    def passed(self) -> int:
+        return self.runs - self.failures - self.skipped
+
+    @property
+    def mean_seconds(self) -> float | None:
+        """None when no iteration ran the test."""
+        timed = self.runs - self.skipped
+        return self.total_seconds / timed if timed else None
 
     def add(self, result: IterationResult) -> None:
         self.runs += 1
+        if result.skipped:
+            self.skipped += 1
+            return
         self.total_seconds += result.seconds
         self.max_seconds = max(self.max_seconds, result.seconds)
         if result.failed:
@@ -881,12 +910,14 @@ def format_seconds(seconds: float | None) -> str:
 def build_table(stats: Mapping[str, TestStats], iterations: int) -> Table:
     table = Table(title=f"Stress results ({iterations} iteration(s) per test)")
     table.add_column("Test", overflow="fold")
-    for name in ("Runs", "Failed", "Timed out", "Mean s", "Max s"):
+    for name in ("Runs", "Failed", "Timed out", "Skipped", "Mean s", "Max s"):
         table.add_column(name, justify="right")
     for test, s in stats.items():
-        table.add_row(Text(test), str(s.runs), str(s.failures), str(s.timeouts),
-                      f"{s.mean_seconds:.2f}", f"{s.max_seconds:.2f}",
-                      style="red" if s.failures else None)
+        timed = s.mean_seconds is not None
+        style = "red" if s.failures else "dim" if s.runs and s.skipped == s.runs else None
+        table.add_row(Text(test), str(s.runs), str(s.failures), str(s.timeouts), str(s.skipped),
+                      f"{s.mean_seconds:.2f}" if timed else "-", f"{s.max_seconds:.2f}" if timed else "-",
+                      style=style)
     return table
 
 
@@ -895,7 +926,7 @@ def write_summary(path: Path, stats: Mapping[str, TestStats], log_dir: Path,
     data = {
         "log_dir": str(log_dir),
         "interrupted": interrupted,
-        "tests": [{"test": test, **asdict(s), "mean_seconds": s.mean_seconds,
+        "tests": [{"test": test, **asdict(s), "passed": s.passed, "mean_seconds": s.mean_seconds,
                    "logs": logs.get(test, [])}
                   for test, s in stats.items()],
     }
@@ -929,6 +960,7 @@ class Reporter:
         self.done = 0
         self.failed_ids: dict[str, None] = {}
         self.failures = 0
+        self.skipped = 0
         self.started = time.monotonic()
         self._last_status = 0.0
 
@@ -954,6 +986,7 @@ class Reporter:
 
     def _count(self, result: IterationResult, log_path: Path | None) -> None:
         self.done += 1
+        self.skipped += result.skipped
         if result.failed:
             self.failures += 1
             self.failed_ids[result.spec.test_id] = None
@@ -968,7 +1001,7 @@ class Reporter:
         eta = estimate_eta(elapsed, self.done, self.total)
         failing = ", ".join(map(_short, self.failed_ids)) or "none"
         return (f"[{self.done}/{self.total}] done {self.done}, failed {self.failures} "
-                f"(failing: {failing}), elapsed {format_seconds(elapsed)}, "
+                f"(failing: {failing}), skipped {self.skipped}, elapsed {format_seconds(elapsed)}, "
                 f"ETA {format_seconds(eta)}")
 
     def _emit(self, text: str) -> None:
@@ -986,12 +1019,13 @@ class RichReporter(Reporter):
             BarColumn(),
             MofNCompleteColumn(),
             TextColumn("[red]{task.fields[failed]} failed"),
+            TextColumn("[dim]{task.fields[skipped]} skipped"),
             TimeElapsedColumn(),
             _EtaColumn(),
             TextColumn("[red]{task.fields[failing]}"),
             console=console,
         )
-        self.task_id = self.progress.add_task("stress", total=1, failed=0, failing="",
+        self.task_id = self.progress.add_task("stress", total=1, failed=0, skipped=0, failing="",
                                               start=False)
 
     def start(self, total: int, tests: int, log_dir: Path) -> None:
@@ -1003,7 +1037,7 @@ class RichReporter(Reporter):
     def finished(self, result: IterationResult, log_path: Path | None) -> None:
         self._count(result, log_path)
         failing = ", ".join(map(_short, self.failed_ids))
-        self.progress.update(self.task_id, advance=1, failed=self.failures,
+        self.progress.update(self.task_id, advance=1, failed=self.failures, skipped=self.skipped,
                              failing=failing if len(failing) < 60 else failing[:57] + "...")
 
     def stop(self) -> None:
@@ -1250,6 +1284,8 @@ def report(console: Console, opts: Options, tests: Sequence[str], outcome: RunOu
     console.print(build_table(stats, opts.iterations))
     runs = sum(s.runs for s in stats.values())
     failures = sum(s.failures for s in stats.values())
+    passed = sum(s.passed for s in stats.values())
+    skipped = sum(s.skipped for s in stats.values())
     if outcome.interrupted_by is not None:
         cancelled = len(tests) * opts.iterations - runs
         console.print(f"Interrupted: {cancelled} iteration(s) not completed.", markup=False)
@@ -1258,7 +1294,7 @@ def report(console: Console, opts: Options, tests: Sequence[str], outcome: RunOu
     if opts.sim:
         report_seeds(console, opts, outcome, log_dir / "summary.json")
     # The 'N passed, N failed' line is the closing line CI log readers understand.
-    console.print(f"stress: {runs - failures} passed, {failures} failed", markup=False)
+    console.print(f"stress: {passed} passed, {failures} failed, {skipped} skipped", markup=False)
     if outcome.interrupted_by is not None:
         return 128 + outcome.interrupted_by
     return EXIT_FAILED if failures else EXIT_OK
@@ -1295,8 +1331,9 @@ def main(argv: Sequence[str] | None = None) -> int:
     except UsageError as exc:
         print(f"run_tests.sh: error: {exc}", file=sys.stderr)
         return EXIT_USAGE
-    except KeyboardInterrupt:
-        return EXIT_INTERRUPTED
+    except OSError as exc:  # --log-root not writable, say
+        print(f"run_tests.sh: error: cannot create the log folder: {exc}", file=sys.stderr)
+        return EXIT_USAGE
     console = make_console(opts.display)
     reporter = make_reporter(opts.display, console)
     if opts.sim:  # said first too, so an interrupted run can still be repeated
@@ -1306,4 +1343,4 @@ def main(argv: Sequence[str] | None = None) -> int:
 
 
 if __name__ == "__main__":
-    sys.exit(main())
+    run("run_tests.sh", main)

@@ -38,6 +38,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from string import Template
 
+from tools.cli import EXIT_USAGE, ArgumentParser, run
 from tools.debuglog import ROLES, TOPICS, DebugLine, Entry, OtherLine, read_entries, topic_colour
 
 # --------------------------------------------------------------------------- the model
@@ -641,25 +642,34 @@ def render_html(tl: Timeline, source: str) -> str:
 
 
 def write_timeline(log: Path, out: Path | None = None) -> Path:
-    """Read a log, write its timeline (default: beside it, suffix .html); return the path."""
+    """Read a log, write its timeline (default: beside it, suffix .html); return the path.
+
+    Raises NotADebugLog, before writing anything, when the log is not a debug log, and
+    ValueError when out would overwrite the log itself (a log named *.html)."""
     out = out or log.with_suffix(".html")
+    if out.resolve() == log.resolve():
+        raise ValueError(f"{out}: the timeline would overwrite its own log; name another with -o")
     tl = build_timeline(read_entries(log))
     out.write_text(render_html(tl, log.name), encoding="utf-8")
     return out
 
 
-def main(argv: Sequence[str] | None = None) -> int:
-    parser = argparse.ArgumentParser(prog="python -m tools.timeline",
-                                     description="Write an HTML timeline of a PY6824_DEBUG log.")
+def build_parser() -> argparse.ArgumentParser:
+    parser = ArgumentParser(prog="python -m tools.timeline",
+                            description="Write an HTML timeline of a PY6824_DEBUG log.")
     parser.add_argument("log", type=Path, metavar="LOGFILE")
     parser.add_argument("-o", "--output", type=Path, metavar="OUT.html",
                         help="where to write (default: LOGFILE with suffix .html)")
-    ns = parser.parse_args(argv)
+    return parser
+
+
+def main(argv: Sequence[str] | None = None) -> int:
+    ns = build_parser().parse_args(argv)
     try:
         out = write_timeline(ns.log, ns.output)
-    except OSError as exc:
+    except (OSError, ValueError) as exc:  # NotADebugLog is a ValueError
         print(f"timeline: {exc}", file=sys.stderr)
-        return 2
+        return EXIT_USAGE
     print(out)
     return 0
 
@@ -816,4 +826,4 @@ $problems
 
 
 if __name__ == "__main__":
-    sys.exit(main())
+    run("tools.timeline", main)

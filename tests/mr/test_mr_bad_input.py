@@ -106,4 +106,4 @@ def test_mr_app_raises_in_reduce(job: Job) -> None:
 def test_mr_worker_without_coordinator(job: Job) -> None:
     worker = job.worker("wc.py")
     assert worker.wait() == 1
-    assert "cannot reach the coordinator" in worker.output()
+    assert "cannot reach the coordinator" in worker.output() and "(waited 5 s)" in worker.output()

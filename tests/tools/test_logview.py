@@ -65,7 +65,6 @@ def test_topics_by_code_or_name_and_unknown_ones_rejected() -> None:
 def test_fixture_peers_and_debug_lines() -> None:
     entries = debuglog.read_entries(RE_ELECTION)
     assert debuglog.peers_of(entries) == [0, 1, 2]
-    assert debuglog.has_debug_lines(RE_ELECTION)
     assert sum(isinstance(e, debuglog.DebugLine) for e in entries) == 84
 
 
@@ -148,3 +147,50 @@ def test_unknown_topic_is_a_usage_error(capsys: pytest.CaptureFixture[str]) -> N
         logview.main([str(RE_ELECTION), "--only", "nonsense"])
     assert exc.value.code == 2
     assert "unknown topic 'nonsense'" in capsys.readouterr().err
+
+
+@pytest.mark.parametrize(("content", "reason"), [
+    (b"\x7fELF\x02\x01\x01\x00\xff\xff", "not UTF-8 text (byte 0xff at offset 8)"),
+    (b"\x00" * 64, "binary data"),
+    (b"============ test session starts ============\n1 passed in 0.01s\n",
+     "no line in it is a debug line (was it written with PY6824_DEBUG set?)"),
+    (b"", "no line in it is a debug line (was it written with PY6824_DEBUG set?)"),
+], ids=["not-utf8", "nul-bytes", "text-without-debug-lines", "empty"])
+def test_input_that_is_not_a_debug_log_is_refused(tmp_path: Path, capsys: pytest.CaptureFixture[str],
+                                                  content: bytes, reason: str) -> None:
+    path = tmp_path / "x.bin"
+    path.write_bytes(content)
+    assert logview.main([str(path)]) == 2
+    captured = capsys.readouterr()
+    assert captured.out == ""  # not even the column header
+    assert captured.err == f"logview: {path}: not a py6824 debug log: {reason}\n"
+
+
+def test_stdin_that_is_not_a_debug_log_is_refused() -> None:
+    proc = subprocess.run([sys.executable, "-m", "tools.logview"], cwd=ROOT, input=b"\xff\xfe binary",
+                          capture_output=True, timeout=60, check=False)
+    assert proc.returncode == 2 and proc.stdout == b""
+    assert proc.stderr == b"logview: stdin: not a py6824 debug log: not UTF-8 text (byte 0xff at offset 0)\n"
+
+
+def test_a_missing_file_is_one_line() -> None:
+    proc = subprocess.run([sys.executable, "-m", "tools.logview", "no-such.log"], cwd=ROOT,
+                          capture_output=True, text=True, timeout=60, check=False)
+    assert proc.returncode == 2
+    assert proc.stderr == "logview: [Errno 2] No such file or directory: 'no-such.log'\n"
+
+
+@pytest.mark.parametrize(("args", "message"), [
+    (["--width", "10"], "argument --width: expected an integer from 40 to 10000, got '10'"),
+    (["--from", "-5"], "argument --from: expected a non-negative integer, got '-5'"),
+    (["--to", "soon"], "argument --to: expected a non-negative integer, got 'soon'"),
+    (["--from", "900", "--to", "100"], "--from 900 is after --to 100: the window is empty"),
+    (["--peers", "0,x"], "argument --peers: expected peer numbers like 0,2, got '0,x'"),
+    (["--peers", "S-1"], "argument --peers: expected peer numbers like 0,2, got 'S-1'"),
+], ids=["narrow", "negative-from", "word-to", "empty-window", "bad-peer", "negative-peer"])
+def test_bad_arguments_are_one_line_and_exit_2(capsys: pytest.CaptureFixture[str], args: list[str],
+                                               message: str) -> None:
+    with pytest.raises(SystemExit) as exc:
+        logview.main([str(RE_ELECTION), *args])
+    assert exc.value.code == 2
+    assert capsys.readouterr().err == f"python -m tools.logview: error: {message} (see --help)\n"

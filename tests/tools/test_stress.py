@@ -28,6 +28,8 @@ RUN_LIMIT_S = 120
 SUITE = '''
 import os, pathlib, subprocess, time
 
+import pytest
+
 HERE = pathlib.Path(__file__).parent
 
 
@@ -58,6 +60,15 @@ def test_hang():
     child = subprocess.Popen(["sleep", "600"])
     (HERE / "hang-pid").write_text(str(child.pid))
     time.sleep(600)
+
+
+@pytest.mark.skip(reason="disabled, as the course's For2023 tests")
+def test_skipped():
+    pass
+
+
+def test_xfailing():
+    pytest.xfail("an expected failure is a test that ran")
 '''
 
 
@@ -76,8 +87,13 @@ def _cmd(suite: Path, *args: str) -> list[str]:
             "--log-root", str(logs), *args]
 
 
+def runner_env(**changes: str) -> dict[str, str]:
+    """The runner's environment: ours, with a table wide enough that no test id folds."""
+    return {**os.environ, "COLUMNS": "200", **changes}
+
+
 def run_stress(suite: Path, *args: str) -> subprocess.CompletedProcess[str]:
-    return subprocess.run(_cmd(suite, *args), cwd=ROOT, capture_output=True, text=True,
+    return subprocess.run(_cmd(suite, *args), cwd=ROOT, env=runner_env(), capture_output=True, text=True,
                           timeout=RUN_LIMIT_S, stdin=subprocess.DEVNULL, check=False)
 
 
@@ -169,7 +185,7 @@ def test_timeout_kills_the_process_group_and_keeps_the_log(suite: Path) -> None:
 
 def test_ctrl_c_kills_children_prints_table_exits_130(suite: Path) -> None:
     runner = subprocess.Popen(
-        _cmd(suite, "-n", "3", "-t", "120", "hang"), cwd=ROOT, text=True,
+        _cmd(suite, "-n", "3", "-t", "120", "hang"), cwd=ROOT, env=runner_env(), text=True,
         stdin=subprocess.DEVNULL, stdout=subprocess.PIPE, stderr=subprocess.PIPE,
         # A shell's background jobs ignore SIGINT; Python only maps it to
         # KeyboardInterrupt when it starts with the default disposition.
@@ -191,6 +207,35 @@ def test_ctrl_c_kills_children_prints_table_exits_130(suite: Path) -> None:
     assert (run_dir(suite) / "test_fx.test_hang-1.interrupted.log").exists()
 
 
+def test_skipped_iterations_are_counted_apart_and_left_out_of_the_timings(suite: Path) -> None:
+    proc = run_stress(suite, "-n", "2", "skipped", "xfailing", "test_pass")
+    assert proc.returncode == 0, proc.stdout + proc.stderr
+    # Runs, Failed, Timed out, Skipped, Mean s, Max s
+    assert table_row(proc.stdout, "test_fx.py::test_skipped") == ["2", "0", "0", "2", "-", "-"]
+    assert table_row(proc.stdout, "test_fx.py::test_xfailing")[:4] == ["2", "0", "0", "0"]
+    assert table_row(proc.stdout, "test_fx.py::test_pass")[:4] == ["2", "0", "0", "0"]
+    assert "stress: 4 passed, 0 failed, 2 skipped" in proc.stdout
+    s = summary(suite)
+    assert (s["test_fx.py::test_skipped"]["skipped"], s["test_fx.py::test_skipped"]["passed"]) == (2, 0)
+    assert s["test_fx.py::test_skipped"]["mean_seconds"] is None
+    assert s["test_fx.py::test_pass"]["mean_seconds"] > 0
+    assert list(run_dir(suite).glob("*")) == [run_dir(suite) / "summary.json"]  # no log, no report left
+
+
+def test_all_skipped_reads_the_junit_report(tmp_path: Path) -> None:
+    report = tmp_path / "r.xml"
+    case = '<testcase classname="t" name="{}">{}</testcase>'
+    skip, xfail = '<skipped type="pytest.skip" message="r"/>', '<skipped type="pytest.xfail" message="x"/>'
+    for cases, expected in (([skip], True), ([skip, skip], True), ([skip, ""], False), ([xfail], False),
+                            ([], False)):
+        body = "".join(case.format(i, c) for i, c in enumerate(cases))
+        report.write_text(f'<testsuites><testsuite name="pytest">{body}</testsuite></testsuites>')
+        assert stress.all_skipped(report) is expected, cases
+    report.write_text("<testsuites")
+    assert not stress.all_skipped(report)
+    assert not stress.all_skipped(tmp_path / "none.xml")
+
+
 def test_node_id_pattern_verbose_and_pytest_args_pass_through(suite: Path) -> None:
     # Without -s pytest would capture a passing test's print; with -v we stream it.
     proc = run_stress(suite, "-v", "test_fx.py::test_pass", "--", "-s")
@@ -201,22 +246,40 @@ def test_node_id_pattern_verbose_and_pytest_args_pass_through(suite: Path) -> No
 
 @pytest.mark.parametrize(("args", "message"), [
     (["--bogus"], "unrecognized arguments: --bogus"),
-    (["-n", "abc"], "argument -n/--iterations: expected a positive integer, got 'abc'"),
-    (["-p", "0"], "argument -p/--parallel: expected a positive integer, got '0'"),
+    (["-n", "abc"], "argument -n/--iterations: expected an integer from 1 to 100000, got 'abc'"),
+    (["-n", "0"], "argument -n/--iterations: expected an integer from 1 to 100000, got '0'"),
+    (["-n", "-3"], "argument -n/--iterations: expected an integer from 1 to 100000, got '-3'"),
+    (["-n", "1000000000"], "argument -n/--iterations: expected an integer from 1 to 100000, got '1000000000'"),
+    (["-p", "0"], "argument -p/--parallel: expected an integer from 1 to 256, got '0'"),
+    (["-p", "2.5"], "argument -p/--parallel: expected an integer from 1 to 256, got '2.5'"),
+    (["-t", "0"], "argument -t/--timeout: expected a number of seconds above 0 and at most 86400, got '0'"),
+    (["-t", "inf"], "argument -t/--timeout: expected a number of seconds above 0 and at most 86400, got 'inf'"),
+    (["-t", "nan"], "argument -t/--timeout: expected a number of seconds above 0 and at most 86400, got 'nan'"),
+    (["-t", "soon"], "argument -t/--timeout: expected a number of seconds above 0 and at most 86400, got 'soon'"),
+    (["--sim", "--batch", "0"], "argument --batch: expected a positive integer, got '0'"),
     (["no_such_test_anywhere"], "no test matches no_such_test_anywhere"),
     (["--debug=VOTE,bogus", "pass"], "argument --debug: unknown topic 'bogus'"),
     (["--debug=", "pass"], "argument --debug: expected topics after --debug="),
-], ids=["bad-flag", "non-integer-n", "zero-p", "matches-nothing", "bad-debug-topic", "empty-debug"])
-def test_bad_usage_exits_2_with_a_clear_message(suite: Path, args: list[str],
-                                                message: str) -> None:
+], ids=["bad-flag", "non-integer-n", "zero-n", "negative-n", "huge-n", "zero-p", "fraction-p", "zero-t",
+        "infinite-t", "nan-t", "word-t", "zero-batch", "matches-nothing", "bad-debug-topic", "empty-debug"])
+def test_bad_usage_exits_2_with_one_clear_line(suite: Path, args: list[str], message: str) -> None:
     proc = run_stress(suite, *args)
     assert proc.returncode == 2
-    assert message in proc.stderr
+    assert message in proc.stderr and proc.stderr.count("\n") == 1, proc.stderr
+    assert proc.stderr.startswith("run_tests.sh: error: ")
     assert not (suite.parent / "logs").exists()
 
 
+def test_a_log_root_that_cannot_be_made_is_one_line(suite: Path) -> None:
+    (suite.parent / "file").write_text("")
+    proc = run_stress(suite, "--log-root", str(suite.parent / "file" / "logs"), "pass")  # the last one counts
+    assert proc.returncode == 2
+    assert proc.stderr.startswith("run_tests.sh: error: cannot create the log folder: ") and \
+        proc.stderr.count("\n") == 1, proc.stderr
+
+
 def test_run_tests_sh_works_from_any_cwd(suite: Path, tmp_path: Path) -> None:
-    env = {**os.environ, "PYTHON": sys.executable}
+    env = runner_env(PYTHON=sys.executable)
     proc = subprocess.run(
         [str(ROOT / "run_tests.sh"), "--display", "rich", "--tests-dir", str(suite),
          "--log-root", str(tmp_path / "logs"), "pass"],
@@ -353,6 +416,8 @@ def test_a_timeline_that_cannot_be_drawn_is_noted_in_the_log(tmp_path: Path,
 SIM_SUITE = '''
 import atexit, os, pathlib, time
 
+import pytest
+
 HERE = pathlib.Path(__file__).parent
 
 
@@ -389,6 +454,11 @@ def test_hang():
 def test_atexit():
     if _call("exit") == 2:
         atexit.register(os._exit, 7)  # passes, then the process exits 7
+
+
+@pytest.mark.skip(reason="disabled, as the course's For2023 tests")
+def test_skipped():
+    pass
 '''
 
 SIM_CONFTEST = '''
@@ -466,6 +536,14 @@ def test_sim_batch_error_exit_after_the_last_seed_fails_that_seed(sim_suite: Pat
     assert [f["iteration"] for f in data["sim"]["failing_seeds"]] == ["2"]
     log = (run_dir(sim_suite) / "raft.test_seeds.test_atexit-2.log").read_text()
     assert "exited 7 after this test ended" in log and "2 passed" in log  # with pytest's last lines
+
+
+def test_sim_batch_counts_skipped_seeds_as_skipped(sim_suite: Path) -> None:
+    proc, data = _sim(sim_suite, "skipped")
+    assert proc.returncode == 0, proc.stdout + proc.stderr
+    assert table_row(proc.stdout, "raft/test_seeds.py::test_skipped") == ["4", "0", "0", "4", "-", "-"]
+    assert "stress: 0 passed, 0 failed, 4 skipped" in proc.stdout
+    assert data["tests"][0]["skipped"] == 4 and data["sim"]["failing_seeds"] == []
 
 
 def test_batch_needs_sim(suite: Path) -> None:

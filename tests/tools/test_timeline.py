@@ -8,6 +8,8 @@ import subprocess
 import sys
 from pathlib import Path
 
+import pytest
+
 ROOT = Path(__file__).resolve().parents[2]
 from tools import debuglog, timeline
 
@@ -141,3 +143,34 @@ def test_command_line_writes_beside_the_log_or_to_o(tmp_path: Path) -> None:
     assert 'class="band role-L"' in (tmp_path / "run.html").read_text()
     assert timeline.main([str(log), "-o", str(tmp_path / "x.html")]) == 0
     assert (tmp_path / "x.html").exists()
+
+
+def test_a_file_that_is_not_a_debug_log_is_refused_and_nothing_written(tmp_path: Path) -> None:
+    notes = tmp_path / "notes.txt"
+    notes.write_text("just some notes\n")
+    binary = tmp_path / "core.bin"
+    binary.write_bytes(bytes(range(256)))
+    for log, reason in ((notes, "no line in it is a debug line (was it written with PY6824_DEBUG set?)"),
+                        (binary, "not UTF-8 text (byte 0x80 at offset 128)")):
+        proc = subprocess.run([sys.executable, "-m", "tools.timeline", str(log)], cwd=ROOT,
+                              capture_output=True, text=True, timeout=60, check=False)
+        assert proc.returncode == 2 and proc.stdout == ""
+        assert proc.stderr == f"timeline: {log}: not a py6824 debug log: {reason}\n"
+    assert sorted(p.name for p in tmp_path.iterdir()) == ["core.bin", "notes.txt"]  # no .html
+
+
+def test_a_log_named_html_is_not_overwritten(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    log = tmp_path / "run.html"
+    log.write_bytes(RE_ELECTION.read_bytes())
+    assert timeline.main([str(log)]) == 2
+    assert capsys.readouterr().err == (f"timeline: {log}: the timeline would overwrite its own log; "
+                                       "name another with -o\n")
+    assert log.read_bytes() == RE_ELECTION.read_bytes()
+    assert timeline.main([str(log), "-o", str(tmp_path / "page.html")]) == 0
+
+
+def test_a_missing_log_or_output_folder_is_one_line(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    assert timeline.main([str(tmp_path / "none.log")]) == 2
+    assert capsys.readouterr().err == f"timeline: [Errno 2] No such file or directory: '{tmp_path}/none.log'\n"
+    assert timeline.main([str(RE_ELECTION), "-o", str(tmp_path / "no" / "x.html")]) == 2
+    assert capsys.readouterr().err == f"timeline: [Errno 2] No such file or directory: '{tmp_path}/no/x.html'\n"
