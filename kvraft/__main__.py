@@ -92,7 +92,9 @@ class Demo:
 
     def chaos(self) -> None:
         """One situation after another: partitions, a crash, an unreliable spell, calm."""
-        actions = [self._partition, self._crash, self._unreliable, self._calm]
+        actions = [self._crash, self._unreliable, self._calm]
+        if self.cluster.n > 1:  # one peer has nobody to be cut off from
+            actions.append(self._partition)
         while not self.stop_chaos.is_set():
             runtime.choice(actions)()
         self._say("heal: reconnect everything, reliable network")

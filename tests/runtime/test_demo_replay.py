@@ -28,3 +28,16 @@ def test_the_same_seed_gives_the_same_run(capsys: pytest.CaptureFixture[str], mo
     assert first != other
     assert any(line.startswith("linearizability: Ok") for line in first), first
     assert len(list(tmp_path.glob("kvraft-*.html"))) == 3
+
+
+def test_one_peer_elects_itself_and_serves(capsys: pytest.CaptureFixture[str], monkeypatch: pytest.MonkeyPatch,
+                                           tmp_path) -> None:
+    """A cluster of one is its own majority; its chaos is crashes and unreliable spells (no
+    partitions: there is nobody to cut it off from)."""
+    monkeypatch.setattr(tempfile, "tempdir", str(tmp_path))
+    assert main(["--seconds", "10", "--peers", "1", "--clients", "2", "--seed", "4"]) == 0
+    out, err = capsys.readouterr()
+    assert "Traceback" not in err, err
+    operations = next(line for line in out.splitlines() if line.startswith("operations: "))
+    assert int(operations.split()[1]) > 0, out
+    assert "linearizability: Ok" in out and "0 partitions" in out
