@@ -11,13 +11,18 @@ tester (tests/kvraft/config.py) and ``python -m kvraft`` drive the same code:
     cluster.cleanup()                                 kill servers, close clerks, stop the network
 
 Every method that changes the network logs a TEST line (PY6824_DEBUG=TEST).
+
+Other services on Raft (the shard controller's tester) subclass Cluster and override
+_start_replica() and _new_clerk(): a replica needs only ``rf`` and ``kill()``, a clerk ``close()``.
 """
 
 from __future__ import annotations
 
+from typing import Any
+
 import runtime
 from kvraft.client import Clerk
-from kvraft.server import KVServer, start_kv_server
+from kvraft.server import start_kv_server
 from labrpc import ClientEnd, Network, Server, Service, debug
 from raft import Persister
 
@@ -40,10 +45,10 @@ class Cluster:
         self.mu = runtime.Lock()  # guards the tables below (not the servers themselves)
         self.net = Network()
         self.n = n
-        self.kvservers: list[KVServer | None] = [None] * n
+        self.replicas: list[Any | None] = [None] * n  # the running servers (KVServer), None if down
         self.saved: list[Persister | None] = [None] * n  # the persister each server uses (or will)
         self.endnames: list[list[str] | None] = [None] * n  # endnames[i][j]: server i's end to j
-        self.clerks: dict[Clerk, list[str]] = {}  # each clerk's end names, by server
+        self.clerks: dict[Any, list[str]] = {}  # each clerk's end names, by server
         self.maxraftstate = maxraftstate
         for i in range(n):
             self.start_server(i)
@@ -112,7 +117,7 @@ class Cluster:
 
     # --- clerks -----------------------------------------------------------------------------
 
-    def make_client(self, to: list[int]) -> Clerk:
+    def make_client(self, to: list[int]) -> Any:
         """A clerk with fresh ends to every server, enabled only to the servers in ``to``."""
         with self.mu:
             endnames = [_random_endname() for _ in range(self.n)]
@@ -120,25 +125,25 @@ class Cluster:
             for j, name in enumerate(endnames):
                 ends.append(self.net.make_end(name))
                 self.net.connect(name, j)
-            ck = Clerk(random_handles(ends))
+            ck = self._new_clerk(random_handles(ends))
             self.clerks[ck] = endnames
             self._connect_client_locked(ck, to)
             return ck
 
-    def delete_client(self, ck: Clerk) -> None:
+    def delete_client(self, ck: Any) -> None:
         with self.mu:
             self.clerks.pop(ck, None)
 
-    def connect_client(self, ck: Clerk, to: list[int]) -> None:
+    def connect_client(self, ck: Any, to: list[int]) -> None:
         with self.mu:
             self._connect_client_locked(ck, to)
 
-    def disconnect_client(self, ck: Clerk, from_: list[int]) -> None:
+    def disconnect_client(self, ck: Any, from_: list[int]) -> None:
         with self.mu:
             for j in from_:
                 self.net.enable(self.clerks[ck][j], False)
 
-    def _connect_client_locked(self, ck: Clerk, to: list[int]) -> None:
+    def _connect_client_locked(self, ck: Any, to: list[int]) -> None:
         for j in to:
             self.net.enable(self.clerks[ck][j], True)
 
@@ -156,7 +161,7 @@ class Cluster:
             saved = self.saved[i]
             if saved is not None:
                 self.saved[i] = saved.copy()
-            kv, self.kvservers[i] = self.kvservers[i], None
+            kv, self.replicas[i] = self.replicas[i], None
         if kv is not None:
             kv.kill()  # outside mu: kill waits for nothing of ours, but takes time
 
@@ -175,20 +180,28 @@ class Cluster:
             saved = self.saved[i]
             persister = saved.copy() if saved is not None else Persister()
             self.saved[i] = persister
-        kv = start_kv_server(ends, i, persister, self.maxraftstate)
+        kv = self._start_replica(ends, i, persister)
         server = Server()
         server.add_service(Service(kv))
         server.add_service(Service(kv.rf))
         with self.mu:
-            self.kvservers[i] = kv
+            self.replicas[i] = kv
         self.net.add_server(i, server)
+
+    def _start_replica(self, ends: list[ClientEnd], i: int, persister: Persister) -> Any:
+        """Server i of the service, on these ends and this persister."""
+        return start_kv_server(ends, i, persister, self.maxraftstate)
+
+    def _new_clerk(self, ends: list[ClientEnd]) -> Any:
+        """A clerk of the service, on these ends."""
+        return Clerk(ends)
 
     # --- leaders ----------------------------------------------------------------------------
 
-    def servers(self) -> list[KVServer | None]:
+    def servers(self) -> list[Any | None]:
         """The running server instances by index, None for one that is shut down (racy)."""
         with self.mu:
-            return list(self.kvservers)
+            return list(self.replicas)
 
     def leader(self) -> tuple[bool, int]:
         """(True, i) for the first server whose Raft believes it leads (racy), else (False, 0)."""
@@ -209,7 +222,7 @@ class Cluster:
     def cleanup(self) -> None:
         """Kill every server, close every clerk and shut the network down."""
         with self.mu:
-            servers = [kv for kv in self.kvservers if kv is not None]
+            servers = [kv for kv in self.replicas if kv is not None]
             clerks = list(self.clerks)
         for kv in servers:
             kv.kill()

@@ -1,6 +1,7 @@
-"""``pytest --sim [--seed N]``: the raft and kvraft tests in deterministic simulation.
+"""``pytest --sim [--seed N]``: the tests of the services on Raft in deterministic simulation.
 
-Under --sim, each test under tests/raft and tests/kvraft runs as the root thread of a fresh
+Under --sim, each test under tests/raft, kvraft, rsm, shardctrler and shardkv (SIMULATED_DIRS)
+runs as the root thread of a fresh
 runtime.sim.Simulator seeded with the session's seed (--seed N, or a fresh one printed in the
 header): virtual time, one thread at a time, every scheduling decision and random choice from
 the seed. A failure names its seed and the command that replays it exactly::
@@ -47,7 +48,7 @@ from labrpc import Fate, debug, set_observer
 from runtime.sim import RunOutcome, SimulationFailure, Simulator, ensure_fixed_hash_seed, hash_seed_is_fixed
 from tests import harness
 
-SIMULATED_DIRS = ("raft", "kvraft", "shardctrler", "shardkv")  # under tests/
+SIMULATED_DIRS = ("raft", "kvraft", "rsm", "shardctrler", "shardkv")  # under tests/
 NATIVE_DIRS = ("runtime",)  # run as usual under --sim
 _TESTS_DIR = Path(__file__).resolve().parent
 _seed_key = pytest.StashKey[int]()
@@ -60,7 +61,7 @@ SEED_MARKER = "##py6824-seed "
 def pytest_addoption(parser: pytest.Parser) -> None:
     group = parser.getgroup("py6824 simulation")
     group.addoption("--sim", action="store_true", default=False,
-                    help="run the raft and kvraft tests in deterministic simulation (virtual time)")
+                    help="run the raft, kvraft, rsm, shardctrler and shardkv tests in deterministic simulation (virtual time)")
     group.addoption("--seed", type=int, default=None, metavar="N",
                     help="the simulation's seed (default: a fresh one, printed)")
     group.addoption("--seeds", type=_seed_list, default=None, metavar="S1,S2,...",
@@ -186,7 +187,8 @@ def replay_nodeid(nodeid: str, seed: int) -> str:
 def pytest_collection_modifyitems(config: pytest.Config, items: list[pytest.Item]) -> None:
     if not config.getoption("sim"):
         return
-    skip = pytest.mark.skip(reason="a real-mode test: --sim runs the tests of raft, kvraft, shardctrler and shardkv (run it without --sim)")
+    skip = pytest.mark.skip(reason=f"a real-mode test: --sim runs the tests under tests/{{{','.join(SIMULATED_DIRS)}}} "
+                                   "(run it without --sim)")
     for item in items:
         if _part(item) not in SIMULATED_DIRS + NATIVE_DIRS:
             item.add_marker(skip)

@@ -36,7 +36,7 @@ class Bundle:
 
 @codec.register
 @dataclass
-class Config:
+class Layout:
     num: int
     pieces: list
     groups: dict = field(default_factory=dict)
@@ -78,7 +78,7 @@ values = st.recursive(
         | st.dictionaries(keys, inner, max_size=4)
         | st.builds(Bundle, st.lists(inner, max_size=4))
         | st.builds(Tree, inner, inner)
-        | st.builds(Config, st.integers(), st.lists(inner, max_size=10), st.dictionaries(st.integers(), inner, max_size=3))
+        | st.builds(Layout, st.integers(), st.lists(inner, max_size=10), st.dictionaries(st.integers(), inner, max_size=3))
     ),
     max_leaves=25,
 )
@@ -196,8 +196,8 @@ def test_nesting_is_bounded_both_ways():
 
 def test_a_part_keeps_its_meaning_wherever_it_is_spliced():
     part = codec.encode_part(Bundle([Piece(1), Piece(2)]), depth=1)
-    outer = Config(1, [Tree(None, None), codec.Encoded(part)])  # outer numbering: Config 0, Tree 1
-    assert codec.decode(codec.encode(outer)) == Config(1, [Tree(None, None), Bundle([Piece(1), Piece(2)])])
+    outer = Layout(1, [Tree(None, None), codec.Encoded(part)])  # outer numbering: Layout 0, Tree 1
+    assert codec.decode(codec.encode(outer)) == Layout(1, [Tree(None, None), Bundle([Piece(1), Piece(2)])])
 
 
 def test_a_part_too_deep_for_its_splice_point_is_refused_when_made():
