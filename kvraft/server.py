@@ -33,7 +33,7 @@ from kvraft.common import (
 )
 from labrpc import ClientEnd, codec, handler
 from raft import Persister
-from rsm import RSM
+from rsm import RSM, CorruptSnapshotError
 
 
 @codec.register
@@ -70,6 +70,8 @@ class KVStore:
         return self.data
 
     def restore(self, state: dict[str, str]) -> None:
+        if not (isinstance(state, dict) and all(isinstance(k, str) and isinstance(v, str) for k, v in state.items())):
+            raise CorruptSnapshotError(f"corrupt snapshot: the key/value map must map str to str, got {state!r:.80}")
         self.data = dict(state)
 
 

@@ -21,7 +21,7 @@ from typing import Any
 
 from labrpc import ClientEnd, handler
 from raft import Persister
-from rsm import RSM
+from rsm import RSM, CorruptSnapshotError
 from shardctrler.balance import rebalance
 from shardctrler.common import (
     ERR_WRONG_LEADER,
@@ -76,6 +76,10 @@ class ConfigHistory:
         return self.configs
 
     def restore(self, state: Any) -> None:
+        """Refuse a history that is not configs 0, 1, 2, ... in order."""
+        if not (isinstance(state, list) and state
+                and all(isinstance(c, Config) and c.num == i for i, c in enumerate(state))):
+            raise CorruptSnapshotError(f"corrupt snapshot: expected the configs numbered 0, 1, ..., got {state!r:.80}")
         self.configs = list(state)
 
 

@@ -40,10 +40,10 @@ once (handout 4B: "at-most-once semantics ... across shard movement").
 from __future__ import annotations
 
 from dataclasses import dataclass, field
-from typing import Any
+from typing import Any, NoReturn
 
 from labrpc import codec
-from rsm import DuplicateTable
+from rsm import CorruptSnapshotError, DuplicateTable
 from shardctrler.common import N_SHARDS, Config
 from shardkv.common import APPEND, ERR_NO_KEY, ERR_NOT_READY, ERR_WRONG_GROUP, GET, OK, PUT, key2shard
 
@@ -262,6 +262,30 @@ class ShardStore:
         return self.config, self.prev_config, shards
 
     def restore(self, value: Any) -> None:
-        self.config, self.prev_config, shards = value
+        """Adopt what snapshot() returned; CorruptSnapshotError, changing nothing, for anything else."""
+        config, prev_config, shards = _checked_snapshot(value)
+        self.config, self.prev_config = config, prev_config
         self.shards = {s: Shard(state, dict(data), DuplicateTable(last_seq))
                        for s, (state, data, last_seq) in shards.items()}
+
+
+_SHARD_STATES = (SERVING, PULLING, NOTIFYING, OFFERING)
+
+
+def _checked_snapshot(value: Any) -> tuple[Config, Config, dict[int, tuple[str, dict[str, str], dict[int, int]]]]:
+    """value, if it has the shape ShardStore.snapshot() gives; else CorruptSnapshotError."""
+    def refuse(what: str) -> NoReturn:
+        raise CorruptSnapshotError(f"corrupt shardkv snapshot: {what}, got {value!r:.80}")
+
+    if not (isinstance(value, tuple) and len(value) == 3):
+        refuse("expected (config, previous config, shards)")
+    config, prev_config, shards = value
+    if not (isinstance(config, Config) and isinstance(prev_config, Config) and prev_config.num <= config.num):
+        refuse("expected two Configs, the previous one not after the current one")
+    if not isinstance(shards, dict):
+        refuse("expected shards as a dict")
+    for shard, held in shards.items():
+        if not (isinstance(shard, int) and 0 <= shard < N_SHARDS and isinstance(held, tuple) and len(held) == 3
+                and held[0] in _SHARD_STATES and isinstance(held[1], dict) and isinstance(held[2], dict)):
+            refuse(f"shard {shard!r} is not (state, data, duplicate table)")
+    return config, prev_config, shards
