@@ -8,9 +8,12 @@ One line per event, fixed columns, so a viewer can split a run per peer:
     <ms since start> <TOPIC> S<peer> T<term> <role letter> <text>
 
 Topics: TIMR (election timer), VOTE, LEAD (role changes), APND (AppendEntries), CMIT (commit),
-APLY (apply), PERS (persist), SNAP (snapshot), DROP (rejected or stale), CLNT (kvraft client),
-KVSV (kvraft server), TEST (what the tester did). Call sites check ``debug.enabled(topic)``
-before formatting, so a disabled topic costs one dictionary look-up.
+APLY (apply), PERS (persist), SNAP (snapshot), DROP (rejected or stale), CLNT (the clerks of
+kvraft, shardctrler and shardkv), KVSV (kvraft server), CTRL (shardctrler server), SKV (shardkv
+server: its rsm), CONF (a shardkv group's configuration changes), MIGR (shards pulled and
+installed), GC (shards deleted, and settled), TEST (what the tester did). shardkv's CONF, MIGR
+and GC lines begin with their group, ``G<gid> ``: several groups have an S0. Call sites check
+``debug.enabled(topic)`` before formatting, so a disabled topic costs one dictionary look-up.
 """
 
 from __future__ import annotations

@@ -24,7 +24,7 @@ from pathlib import Path
 
 @dataclass(frozen=True)
 class Topic:
-    code: str  # as logged: four letters
+    code: str  # as logged: up to four letters
     name: str  # what a user may type instead of the code (--only vote)
     colour: str  # "#rrggbb", used by rich in the terminal and by the HTML timeline
 
@@ -42,6 +42,12 @@ TOPICS: dict[str, Topic] = {t.code: t for t in (
     Topic("DROP", "drop", "#e0474c"),
     Topic("CLNT", "client", "#e07b39"),
     Topic("KVSV", "kvserver", "#c9753d"),
+    # Lab 4: the services on rsm/ (rsm.RSM's topic argument) and shardkv's own work.
+    Topic("CTRL", "ctrler", "#8c564b"),
+    Topic("SKV", "shardkv", "#b0894f"),
+    Topic("CONF", "config", "#d6336c"),
+    Topic("MIGR", "migrate", "#0f9d8a"),
+    Topic("GC", "gc", "#7d7d1a"),
     Topic("TEST", "test", "#4a4a9a"),
 )}
 UNKNOWN_TOPIC_COLOUR = "#999999"

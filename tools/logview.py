@@ -17,7 +17,8 @@ occurred.
 
 TOPICS are comma-separated codes or names: TIMR/timer, VOTE/vote, LEAD/leader, APND/append,
 CMIT/commit, APLY/apply, PERS/persist, SNAP/snapshot, DROP/drop, CLNT/client, KVSV/kvserver,
-TEST/test. ``--only`` and ``--ignore`` apply to every debug line, TEST included. ``--from`` /
+CTRL/ctrler, SKV/shardkv, CONF/config, MIGR/migrate, GC/gc, TEST/test (Lab 4's shardkv log:
+``--only conf,migr,gc,test`` is the story of its configurations and shard moves). ``--only`` and ``--ignore`` apply to every debug line, TEST included. ``--from`` /
 ``--to`` keep debug lines with FROM <= ms <= TO, and the other lines that follow them.
 
 Colour when stdout is a terminal; plain text (no escape codes, 160 columns unless ``--width``

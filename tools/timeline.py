@@ -21,6 +21,16 @@ raft/ and the tester log today:
 * the tester's crashes, disconnections and partitions (raft's config.py and kvraft's cluster)
   as shaded spans, and each TEST line as a diamond on the tester lane (FATAL ones red).
 
+Lab 4's shardkv runs several replica groups, each with its own S0, S1, ...: there the lanes are
+per group and server ("G100 S0"), for the lines that name their group (CONF, MIGR and GC begin
+with ``G<gid>``; shardkv's tester says "start server 0 of group 0", group 0 being G100; CTRL
+lines are the controller's, "CTRL S0"). A group's configuration changes (CONF) are flags with
+the config number and the shards it then serves, a shard installed (MIGR) a triangle "+5", a
+shard deleted at its old owner (GC) a cross "-5", and the new owner's "settled" a ring. In such
+a log, the lines that name no group (Raft's, the rsm's SKV) keep lanes "S0 *" shared by every
+group's S0 and the controller's: drawn as marks only, without roles or arrows, which would
+mix unrelated Raft instances.
+
 Hovering any item shows its log line(s). Zoom with the buttons or the + / - / 0 keys.
 The model (:func:`build_timeline`) is separate from the drawing (:func:`render_html`), so
 tests and other tools can use the pairing logic without HTML.
@@ -34,7 +44,7 @@ import json
 import re
 import sys
 from collections.abc import Callable, Iterable, Sequence
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from pathlib import Path
 from string import Template
 
@@ -44,6 +54,31 @@ from tools.debuglog import ROLES, TOPICS, DebugLine, Entry, OtherLine, read_entr
 # --------------------------------------------------------------------------- the model
 
 
+# A lane: (group, peer). group "" for raft's and kvraft's peers (and, in a shardkv log, for
+# the lines that name no group); "G100" for shardkv's group 100; "CTRL" for the controller.
+Lane = tuple[str, int]
+CTRL_GROUP = "CTRL"
+# shardkv's groups as its tester names them: group gi is G<FIRST_GID + gi> (shardkv/cluster.py).
+FIRST_GID = 100
+
+
+def lane_name(lane: Lane, grouped: bool = False) -> str:
+    """"S0"; "G100 S0" in a group; "S0 *" for a lane shared by every group (grouped log)."""
+    group, peer = lane
+    if group:
+        return f"{group} S{peer}"
+    return f"S{peer} *" if grouped else f"S{peer}"
+
+
+def _lane_order(lane: Lane) -> tuple[int, int, int]:
+    group, peer = lane
+    if not group:
+        return (0, 0, peer)
+    if group == CTRL_GROUP:
+        return (1, 0, peer)
+    return (2, int(group[1:]), peer)
+
+
 @dataclass
 class Band:
     """A stretch of one peer's life in one role and term (term None: not logged yet)."""
@@ -51,9 +86,10 @@ class Band:
     peer: int
     start: int
     end: int
-    role: str  # "F", "C" or "L"
+    role: str  # "F", "C" or "L"; "-" for a group's server whose lines carry no role
     term: int | None
     tip: str
+    group: str = ""  # of the lane: see Lane
 
 
 @dataclass
@@ -66,6 +102,7 @@ class Span:
     kind: str
     label: str
     tip: str
+    group: str = ""
 
 
 @dataclass
@@ -90,10 +127,12 @@ class Mark:
 
     peer: int | None
     t: int
-    kind: str  # "commit", "apply", "start", "restart", "dot", "persist", "test", "fatal"
+    kind: str  # "commit", "apply", "start", "restart", "dot", "persist", "test", "fatal",
+    #            "config", "shard-in", "shard-gc", "shard-settled"
     topic: str
     label: str
     tip: str
+    group: str = ""
 
 
 @dataclass
@@ -106,7 +145,9 @@ class Section:
 
 @dataclass
 class Timeline:
-    peers: list[int] = field(default_factory=list)
+    peers: list[int] = field(default_factory=list)  # the peers of the lanes of group ""
+    lanes: list[Lane] = field(default_factory=list)  # every lane, top to bottom
+    grouped: bool = False  # a shardkv log: its lines tell groups apart
     t_start: int = 0
     t_end: int = 0
     bands: list[Band] = field(default_factory=list)
@@ -133,7 +174,11 @@ ARROW_STYLES: dict[str, ArrowStyle] = {
     "snapshot": ArrowStyle(TOPICS["SNAP"].colour, False, "InstallSnapshot"),
 }
 
-ROLE_COLOURS = {"F": "#c9d6e8", "C": "#f5b041", "L": "#2e8b57"}
+ROLE_COLOURS = {"F": "#c9d6e8", "C": "#f5b041", "L": "#2e8b57", "-": "#e2e2e2"}
+ROLE_NAMES = {**ROLES, "-": "running (role not logged)"}
+# What a shardkv group's lines become (see _config, _migrate, _gc): legend text per mark kind.
+GROUP_MARKS = {"config": "config change", "shard-in": "shard installed",
+               "shard-gc": "shard deleted (moved away)", "shard-settled": "shard settled"}
 SPAN_COLOURS = {"crash": "#333333", "disconnect": "#d04040", "partition": "#8040c0"}
 
 
@@ -148,13 +193,38 @@ class _PeerState:
     open_spans: dict[str, Span] = field(default_factory=dict)
 
 
+# A shardkv line's group: its text begins "G<gid> " (shardkv/migration.py, server.py).
+_GROUP_TAG = re.compile(r"G(\d+) (.*)$")
+
+
+def _names_a_group(line: DebugLine) -> bool:
+    """Whether a line tells groups apart: a group server's "G<gid> ..." or shardkv's tester's
+    "... of group <gi>"."""
+    if line.peer is not None:
+        return _GROUP_TAG.match(line.text) is not None
+    return line.topic == "TEST" and re.search(r" of group G?\d+", line.text) is not None
+
+
+def _shard_ranges(shards: Iterable[int]) -> str:
+    """[0, 1, 2, 5, 7, 8] -> "0-2,5,7-8"."""
+    runs: list[list[int]] = []
+    for s in sorted(shards):
+        if runs and s == runs[-1][1] + 1:
+            runs[-1][1] = s
+        else:
+            runs.append([s, s])
+    return ",".join(str(a) if a == b else f"{a}-{b}" for a, b in runs)
+
+
 class TimelineBuilder:
     """Feeds debug lines, in log order, through per-topic handlers into a Timeline."""
 
     def __init__(self) -> None:
         self.tl = Timeline()
-        self.state: dict[int, _PeerState] = {}
+        self.state: dict[Lane, _PeerState] = {}
         self.now = 0
+        self.grouped = False  # set by feed: the log tells shardkv's groups apart
+        self.group = ""  # the lane group of the line being fed
         # Pairing tables, keyed so that a later line can find its request.
         self.asks: dict[tuple[int, int], DebugLine] = {}  # (candidate, term)
         self.votes: dict[tuple[int, int, int], DebugLine] = {}  # (voter, candidate, term)
@@ -164,13 +234,17 @@ class TimelineBuilder:
         self.handlers: dict[str, Callable[[DebugLine], None]] = {
             "VOTE": self._vote, "LEAD": self._lead, "DROP": self._drop, "APND": self._append,
             "CMIT": self._commit, "APLY": self._apply, "SNAP": self._snapshot, "PERS": self._persist,
+            "CONF": self._config, "MIGR": self._migrate, "GC": self._gc,
         }
 
     # --- driving -----------------------------------------------------------------------------
 
     def feed(self, entries: Iterable[Entry]) -> Timeline:
-        for line in (e for e in entries if isinstance(e, DebugLine)):
+        lines = [e for e in entries if isinstance(e, DebugLine)]
+        self.grouped = self.tl.grouped = any(map(_names_a_group, lines))
+        for line in lines:
             self.now = line.ms
+            self.group = ""
             if line.peer is None:
                 self._peerless(line)
             else:
@@ -184,29 +258,46 @@ class TimelineBuilder:
         tl.t_start = min(times, default=0)
         tl.t_end = max(times, default=0)
         self.now = tl.t_end
-        for peer in self.state:
-            self._close_all(peer)
-        tl.peers = sorted(set(self.state) | {m.peer for m in tl.marks if m.peer is not None})
+        for lane in self.state:
+            self._close_all(lane)
+        lanes = set(self.state) | {(m.group, m.peer) for m in tl.marks if m.peer is not None}
+        tl.lanes = sorted(lanes, key=_lane_order)
+        tl.peers = [peer for group, peer in tl.lanes if not group]
 
-    def _peer(self, peer: int) -> _PeerState:
-        return self.state.setdefault(peer, _PeerState())
+    def _peer(self, lane: Lane) -> _PeerState:
+        return self.state.setdefault(lane, _PeerState())
+
+    def _shared(self, lane: Lane) -> bool:
+        """A lane of a grouped log for lines that name no group: every group's S<n> in one."""
+        return self.grouped and not lane[0]
 
     # --- peers' lines --------------------------------------------------------------------------
 
-    def _peer_line(self, line: DebugLine) -> None:
+    def _lane_of(self, line: DebugLine) -> tuple[Lane, DebugLine]:
+        """The line's lane, and the line as its handlers read it: without its group tag."""
         assert line.peer is not None
-        st = self._peer(line.peer)
+        if self.grouped:
+            if m := _GROUP_TAG.match(line.text):
+                return (f"G{m[1]}", line.peer), replace(line, text=m[2])
+            if line.topic == "CTRL":
+                return (CTRL_GROUP, line.peer), line
+        return ("", line.peer), line
+
+    def _peer_line(self, line: DebugLine) -> None:
+        lane, line = self._lane_of(line)
+        self.group = lane[0]
+        st = self._peer(lane)
         if not st.started:  # no start1 in the log (no TEST topic, or a kvraft run): its first line
-            self._start(line.peer, line.raw)
+            self._start(lane, line.raw)
         if st.alive:
-            self._update_role(line.peer, st, line)
+            self._update_role(lane, st, line)
         handler = self.handlers.get(line.topic)
         if handler is not None:
             handler(line)
         else:
             self._mark(line, "dot")
 
-    def _update_role(self, peer: int, st: _PeerState, line: DebugLine) -> None:
+    def _update_role(self, lane: Lane, st: _PeerState, line: DebugLine) -> None:
         """A new band when the role or the term changes. A LEAD "became X" line carries the
         role it leaves, so its text, not its letter, gives the new role."""
         role = line.role if line.role in ROLES else st.role
@@ -215,15 +306,18 @@ class TimelineBuilder:
             role = became[1][0].upper()
         term = line.term if line.term is not None else st.term
         if (role, term) != (st.role, st.term):
-            self._close_band(peer)
+            self._close_band(lane)
             st.role, st.term, st.band_start, st.band_tip = role, term, line.ms, line.raw
 
-    def _mark(self, line: DebugLine, kind: str, label: str = "") -> None:
-        self.tl.marks.append(Mark(line.peer, line.ms, kind, line.topic, label, line.raw))
+    def _mark(self, line: DebugLine, kind: str, label: str = "", tip: str = "") -> None:
+        tip = f"{line.raw}\n{tip}" if tip else line.raw
+        self.tl.marks.append(Mark(line.peer, line.ms, kind, line.topic, label, tip, self.group))
 
     def _arrow(self, src: int, request: DebugLine | None, dst: int, t_dst: int, kind: str,
                *lines: DebugLine) -> None:
         """request None: its send time is not logged, so the arrow is drawn at t_dst."""
+        if self.grouped:
+            return  # the log's S0 is any group's: pairing by peer and term would mix groups
         t_src = request.ms if request is not None else t_dst
         tip = "\n".join(x.raw for x in ((request,) if request else ()) + lines)
         self.tl.arrows.append(Arrow(src, dst, t_src, t_dst, kind, tip))
@@ -250,8 +344,8 @@ class TimelineBuilder:
         self._mark(line, "dot")
         if line.text.startswith("became leader") and line.term is not None:
             self.leaders[line.term] = line.peer
-        elif line.text == "killed":
-            self._die(line.peer)
+        elif line.text == "killed" and not self._shared((self.group, line.peer)):
+            self._die((self.group, line.peer))
 
     def _drop(self, line: DebugLine) -> None:
         peer = line.peer
@@ -301,14 +395,48 @@ class TimelineBuilder:
     def _persist(self, line: DebugLine) -> None:
         self._mark(line, "persist")
 
+    # --- shardkv's groups (their text without its "G<gid> ") ----------------------------------
+
+    def _config(self, line: DebugLine) -> None:
+        m = re.match(r"now in config (\d+): \[([\d, ]*)\]", line.text)
+        if not m or not self.group:
+            self._mark(line, "dot")
+            return
+        owners = [int(g) for g in re.findall(r"\d+", m[2])]
+        mine = [shard for shard, gid in enumerate(owners) if f"G{gid}" == self.group]
+        serves = (f"{self.group} serves shards {_shard_ranges(mine)} ({len(mine)} of {len(owners)})"
+                  if mine else f"{self.group} serves no shard")
+        label = f"c{m[1]}" + (f" [{_shard_ranges(mine)}]" if mine else " []")
+        self._mark(line, "config", label, serves)
+
+    def _migrate(self, line: DebugLine) -> None:
+        m = re.match(r"installed shard (\d+) of config (\d+) from (G\d+)", line.text)
+        if not m:
+            self._mark(line, "dot")
+            return
+        self._mark(line, "shard-in", f"+{m[1]}",
+                   f"shard {m[1]} moved {m[3]} -> {self.group} (config {m[2]})")
+
+    def _gc(self, line: DebugLine) -> None:
+        if m := re.match(r"deleted shard (\d+) of config (\d+)", line.text):
+            self._mark(line, "shard-gc", f"\u2212{m[1]}",
+                       f"{self.group} dropped its copy of shard {m[1]}, which left it in config {m[2]}")
+        elif m := re.match(r"shard (\d+) settled: (G\d+) dropped its copy", line.text):
+            self._mark(line, "shard-settled", f"\u2713{m[1]}",
+                       f"shard {m[1]} settled in {self.group}: its old owner {m[2]} has deleted it")
+        else:
+            self._mark(line, "dot")
+
     # --- the tester's lines --------------------------------------------------------------------
 
-    # What the tester's TEST lines say, raft's config.py and kvraft's cluster.py.
+    # What the tester's TEST lines say, raft's config.py, kvraft's cluster.py and shardkv's
+    # ("start server 0 of group 0").
+    _GROUP = r"(?: of group (?P<gi>G?\d+))?"
     _TESTER_ACTIONS: tuple[tuple[str, str], ...] = (
         (r"make_config ", "section"),
         (r"begin (?P<what>.*)", "begin"),
-        (r"(?:crash1 S|shut down server )(?P<peer>\d+)", "crash"),
-        (r"(?:start1 S|start server )(?P<peer>\d+)", "start"),
+        (r"(?:crash1 S|shut down server )(?P<peer>\d+)" + _GROUP, "crash"),
+        (r"(?:start1 S|start server )(?P<peer>\d+)" + _GROUP, "start"),
         (r"disconnect S(?P<peer>\d+)", "disconnect"),
         (r"connect S(?P<peer>\d+)", "connect"),
         (r"connect all servers", "connect_all"),
@@ -329,9 +457,17 @@ class TimelineBuilder:
                 getattr(self, f"_test_{action}")(line, m)
                 return
 
+    @staticmethod
+    def _tester_lane(m: re.Match[str]) -> Lane:
+        """The lane a tester's line names: "S2", or shardkv's "server 2 of group 0" (G100)."""
+        peer, gi = int(m["peer"]), m["gi"]
+        if gi is None:
+            return ("", peer)
+        return (gi if gi.startswith("G") else f"G{FIRST_GID + int(gi)}", peer)
+
     def _test_section(self, line: DebugLine, _m: re.Match[str]) -> None:
-        for peer in list(self.state):
-            self._close_all(peer)
+        for lane in list(self.state):
+            self._close_all(lane)
         self.state.clear()
         self.tl.sections.append(Section(line.ms, ""))
 
@@ -341,89 +477,108 @@ class TimelineBuilder:
         self.tl.sections[-1].label = m["what"]
 
     def _test_crash(self, line: DebugLine, m: re.Match[str]) -> None:
-        peer = int(m["peer"])
-        if self._peer(peer).started:  # start1 calls crash1 first, also before the first start
-            self._die(peer)
-            self._open_span(peer, "crash", "crashed", line.raw)
+        lane = self._tester_lane(m)
+        if self._peer(lane).started:  # start1 calls crash1 first, also before the first start
+            self._die(lane)
+            self._open_span(lane, "crash", "crashed", line.raw)
 
     def _test_start(self, line: DebugLine, m: re.Match[str]) -> None:
-        peer = int(m["peer"])
-        if self._peer(peer).started:
+        lane = self._tester_lane(m)
+        if self._peer(lane).started:
             # The tester restarts a peer within a millisecond of crashing it, so the crash span
             # is invisible: a restart needs a mark of its own.
-            self.tl.marks.append(Mark(peer, line.ms, "restart", line.topic, "restart", line.raw))
-        self._close_span(peer, "crash")
-        self._start(peer, line.raw)
+            self.tl.marks.append(Mark(lane[1], line.ms, "restart", line.topic, "restart", line.raw, lane[0]))
+        self._close_span(lane, "crash")
+        self._start(lane, line.raw)
 
     def _test_disconnect(self, line: DebugLine, m: re.Match[str]) -> None:
-        peer = int(m["peer"])
-        if self._peer(peer).started:
-            self._open_span(peer, "disconnect", "disconnected", line.raw)
+        lane = ("", int(m["peer"]))
+        if self._peer(lane).started:
+            self._open_span(lane, "disconnect", "disconnected", line.raw)
 
     def _test_connect(self, _line: DebugLine, m: re.Match[str]) -> None:
-        self._close_span(int(m["peer"]), "disconnect")
+        self._close_span(("", int(m["peer"])), "disconnect")
 
     def _test_connect_all(self, _line: DebugLine, _m: re.Match[str]) -> None:
-        for peer in self.state:
-            self._close_span(peer, "disconnect")
-            self._close_span(peer, "partition")
+        for lane in self.state:
+            self._close_span(lane, "disconnect")
+            self._close_span(lane, "partition")
 
     def _test_partition(self, line: DebugLine, m: re.Match[str]) -> None:
         groups = [[int(p) for p in re.findall(r"\d+", m[g])] for g in ("p1", "p2")]
         for group in groups:
             label = "partition {" + ",".join(map(str, group)) + "}"
-            for peer in filter(lambda p: self._peer(p).started, group):
-                self._close_span(peer, "partition")
-                self._open_span(peer, "partition", label, line.raw)
+            for lane in (("", p) for p in group):
+                if self._peer(lane).started:
+                    self._close_span(lane, "partition")
+                    self._open_span(lane, "partition", label, line.raw)
 
     def _test_cleanup(self, _line: DebugLine, _m: re.Match[str]) -> None:
-        for peer in self.state:
-            self._close_span(peer, "disconnect")
-            self._close_span(peer, "partition")
+        for lane in self.state:
+            self._close_span(lane, "disconnect")
+            self._close_span(lane, "partition")
 
     # --- lifecycles ----------------------------------------------------------------------------
 
-    def _start(self, peer: int, tip: str) -> None:
-        st = self._peer(peer)
-        self._close_band(peer)
-        st.started = st.alive = True
-        # A restarted peer is a follower; its term is whatever it persisted, unknown until it logs.
-        st.role, st.term, st.band_start, st.band_tip = "F", None, self.now, tip
+    def _start(self, lane: Lane, tip: str) -> None:
+        st = self._peer(lane)
+        self._close_band(lane)
+        st.started = True
+        # A shared lane (grouped log, no group named) has no band: its lines are many peers'.
+        st.alive = not self._shared(lane)
+        # A restarted peer is a follower; its term is whatever it persisted, unknown until it
+        # logs. A group's server: its lines carry no role, so its band says only "running".
+        st.role = "-" if lane[0] else "F"
+        st.term, st.band_start, st.band_tip = None, self.now, tip
 
-    def _die(self, peer: int) -> None:
-        self._close_band(peer, replaced=False)
-        self._peer(peer).alive = False
+    def _die(self, lane: Lane) -> None:
+        self._close_band(lane, replaced=False)
+        self._peer(lane).alive = False
 
-    def _close_band(self, peer: int, replaced: bool = True) -> None:
+    def _close_band(self, lane: Lane, replaced: bool = True) -> None:
         """replaced: a new band follows at once, so a state that lasted under 1 ms is not drawn;
         a peer's last band (it dies, the log ends) is kept however short."""
-        st = self._peer(peer)
+        st = self._peer(lane)
         if st.alive and (self.now > st.band_start or not replaced):
-            self.tl.bands.append(Band(peer, st.band_start, self.now, st.role, st.term, st.band_tip))
+            self.tl.bands.append(Band(lane[1], st.band_start, self.now, st.role, st.term, st.band_tip, lane[0]))
             st.band_start = self.now
 
-    def _open_span(self, peer: int, kind: str, label: str, tip: str) -> None:
-        spans = self._peer(peer).open_spans
+    def _open_span(self, lane: Lane, kind: str, label: str, tip: str) -> None:
+        spans = self._peer(lane).open_spans
         if kind not in spans:
-            spans[kind] = Span(peer, self.now, self.now, kind, label, tip)
+            spans[kind] = Span(lane[1], self.now, self.now, kind, label, tip, lane[0])
 
-    def _close_span(self, peer: int, kind: str) -> None:
-        span = self._peer(peer).open_spans.pop(kind, None)
+    def _close_span(self, lane: Lane, kind: str) -> None:
+        span = self._peer(lane).open_spans.pop(kind, None)
         if span is not None:
             span.end = self.now
             self.tl.spans.append(span)
 
-    def _close_all(self, peer: int) -> None:
-        self._die(peer)
-        for kind in list(self._peer(peer).open_spans):
-            self._close_span(peer, kind)
+    def _close_all(self, lane: Lane) -> None:
+        self._die(lane)
+        for kind in list(self._peer(lane).open_spans):
+            self._close_span(lane, kind)
 
 
 def build_timeline(entries: Sequence[Entry]) -> Timeline:
     """The timeline of a parsed log; also collects what went wrong, for the page's header."""
     tl = TimelineBuilder().feed(entries)
     tl.problems.extend(_failure_lines(entries))
+    if tl.grouped and not tl.sections:
+        tl.sections.extend(_test_headers(entries))
     return tl
+
+
+def _test_headers(entries: Iterable[Entry]) -> list[Section]:
+    """shardkv's tester logs no begin line: its printed "Test: ... ..." headers name the
+    sections, each at the time of the debug line before it."""
+    sections, last_ms = [], 0
+    for entry in entries:
+        if isinstance(entry, DebugLine):
+            last_ms = entry.ms
+        elif re.match(r"Test\b.*: .*\.\.\.$", entry.text):
+            sections.append(Section(last_ms, entry.text.removesuffix("...").strip()))
+    return sections
 
 
 def _failure_lines(entries: Iterable[Entry]) -> list[str]:
@@ -458,7 +613,7 @@ class SvgWriter:
     def __init__(self, tl: Timeline, scale: float) -> None:
         self.tl = tl
         self.scale = scale
-        self.lane = {peer: i for i, peer in enumerate(tl.peers)}
+        self.lane = {lane: i for i, lane in enumerate(tl.lanes)}
         self.out: list[str] = []
 
     def x(self, t: int) -> float:
@@ -490,7 +645,7 @@ class SvgWriter:
     # --- the layers, back to front ----------------------------------------------------------
 
     def draw(self) -> str:
-        height = _lane_top(len(self.tl.peers))
+        height = _lane_top(len(self.tl.lanes))
         self._lanes(height)
         for band in self.tl.bands:
             self._band(band)
@@ -508,26 +663,32 @@ class SvgWriter:
     def _lanes(self, height: int) -> None:
         t0, t1 = self.tl.t_start, self.tl.t_end
         self.rect("lane tester", t0, t1, AXIS_H, TESTER_H - 2, "the tester (TEST lines)")
-        for i, peer in enumerate(self.tl.peers):
-            self.rect(f"lane lane-{i % 2}", t0, t1, _lane_top(i), LANE_H - 2, f"S{peer}")
+        groups = list(dict.fromkeys(group for group, _ in self.tl.lanes))
+        for i, lane in enumerate(self.tl.lanes):
+            # A grouped log shades by group, so a group's servers read as one block.
+            shade = groups.index(lane[0]) % 2 if self.tl.grouped else i % 2
+            self.rect(f"lane lane-{shade}", t0, t1, _lane_top(i), LANE_H - 2, _lane_tip(lane, self.tl.grouped))
+            if self.tl.grouped and i and lane[0] != self.tl.lanes[i - 1][0]:
+                self.line("group-sep", t0, t1, _lane_top(i) - 1, _lane_top(i) - 1)
         for section in self.tl.sections:
             self.line("section", section.start, section.start, AXIS_H, height, section.label)
             self.text("section-label", section.start, AXIS_H + 12, section.label, dx=4)
 
     def _band(self, band: Band) -> None:
-        i = self.lane[band.peer]
-        role = ROLES.get(band.role, band.role)
-        term = f"T{band.term}" if band.term is not None else "term not logged yet"
-        tip = f"S{band.peer} {role}, {term}, {band.start}-{band.end} ms\n{band.tip}"
+        i = self.lane[(band.group, band.peer)]
+        role = ROLE_NAMES.get(band.role, band.role)
+        term = (f"T{band.term}" if band.term is not None else "term not logged" if band.role == "-"
+                else "term not logged yet")
+        tip = f"{lane_name((band.group, band.peer))} {role}, {term}, {band.start}-{band.end} ms\n{band.tip}"
         self.rect(f"band role-{band.role}", band.start, band.end, _lane_top(i) + BAND_Y, BAND_H, tip)
         if band.term is not None:
             self.text(f"term on-{band.role}", band.start, _lane_top(i) + BAND_Y + 12, f"T{band.term}",
                       t2=band.end, dx=3)
 
     def _span(self, span: Span) -> None:
-        i = self.lane[span.peer]
+        i = self.lane[(span.group, span.peer)]
         top = _lane_top(i) + 2
-        tip = f"S{span.peer} {span.label}, {span.start}-{span.end} ms\n{span.tip}"
+        tip = f"{lane_name((span.group, span.peer))} {span.label}, {span.start}-{span.end} ms\n{span.tip}"
         self.rect(f"span span-{span.kind}", span.start, span.end, top, LANE_H - 6, tip,
                   fill=f"url(#hatch-{span.kind})")
         self.text(f"span-label span-label-{span.kind}", span.start, top + LANE_H - 10, span.label,
@@ -538,11 +699,11 @@ class SvgWriter:
             # Below the section label, which sits at the top of the tester's lane.
             self.group(f"mark {mark.kind}", mark.t, AXIS_H + TESTER_H - 12, _diamond(mark), mark.tip)
             return
-        y = _lane_top(self.lane[mark.peer])
+        y = _lane_top(self.lane[(mark.group, mark.peer)])
         self.group(f"mark {mark.kind}", mark.t, y, _mark_shape(mark), mark.tip)
 
     def _arrow(self, arrow: Arrow) -> None:
-        y1, y2 = _band_mid(self.lane[arrow.src]), _band_mid(self.lane[arrow.dst])
+        y1, y2 = _band_mid(self.lane[("", arrow.src)]), _band_mid(self.lane[("", arrow.dst)])
         # Stop short of the receiver's band so the head stays visible.
         y2 += -BAND_H // 2 if y2 > y1 else BAND_H // 2
         marker = "cross" if arrow.dropped else "head"
@@ -577,6 +738,21 @@ def _mark_shape(mark: Mark) -> str:
                 f'<text class="lbl restart-label" x="3" y="{LANE_H - 8}">{label}</text>')
     if mark.kind == "persist":
         return f'<line y1="{bottom}" y2="{bottom + 3}" stroke="{colour}"/>'
+    # A shardkv group's: a flag across the lane for a config, shard moves below the band.
+    if mark.kind == "config":
+        return (f'<line y1="3" y2="{LANE_H - 6}" stroke="{colour}" stroke-width="2"/>'
+                f'<path d="M0,3 L9,7 L0,11 Z" fill="{colour}"/>'
+                f'<text class="lbl conf-label" x="11" y="12" fill="{colour}">{label}</text>')
+    if mark.kind == "shard-in":
+        return (f'<path d="M-4,{bottom + 10} L4,{bottom + 10} L0,{bottom + 2} Z" fill="{colour}"/>'
+                f'<text class="lbl" x="5" y="{bottom + 10}" fill="{colour}">{label}</text>')
+    if mark.kind == "shard-gc":
+        return (f'<path d="M-3,{bottom + 3} L3,{bottom + 9} M3,{bottom + 3} L-3,{bottom + 9}" '
+                f'stroke="{colour}" stroke-width="2"/>'
+                f'<text class="lbl" x="5" y="{bottom + 10}" fill="{colour}">{label}</text>')
+    if mark.kind == "shard-settled":
+        return (f'<circle cy="{bottom + 6}" r="3" fill="#fff" stroke="{colour}" stroke-width="1.5"/>'
+                f'<text class="lbl" x="5" y="{bottom + 10}" fill="{colour}">{label}</text>')
     return f'<circle cy="{top + BAND_H // 2}" r="2.6" fill="{colour}"/>'
 
 
@@ -605,17 +781,31 @@ def fit_scale(tl: Timeline, width_px: int = FIT_WIDTH_PX) -> float:
     return min(max(width_px / span, MIN_SCALE), MAX_SCALE)
 
 
+def _lane_tip(lane: Lane, grouped: bool) -> str:
+    if grouped and not lane[0]:
+        return (f"S{lane[1]} of any group or of the controller: lines that name no group "
+                f"(Raft's, the rsm's), drawn without roles or arrows")
+    return lane_name(lane)
+
+
 def _lane_labels(tl: Timeline) -> str:
     rows = [f'<text x="6" y="{AXIS_H + TESTER_H // 2 + 4}" class="who">tester</text>']
-    for i, peer in enumerate(tl.peers):
-        rows.append(f'<text x="6" y="{_band_mid(i) + 5}" class="who peer">S{peer}</text>')
-    return (f'<svg width="58" height="{_lane_top(len(tl.peers)) + 4}" class="labels">'
+    names = [lane_name(lane, tl.grouped) for lane in tl.lanes]
+    for i, (lane, name) in enumerate(zip(tl.lanes, names)):
+        rows.append(f'<text x="6" y="{_band_mid(i) + 5}" class="who peer">{html.escape(name)}'
+                    f'<title>{html.escape(_lane_tip(lane, tl.grouped))}</title></text>')
+    width = max([58] + [14 + 8 * len(name) for name in names])  # bold 12px monospace: ~7.3 px a letter
+    return (f'<svg width="{width}" height="{_lane_top(len(tl.lanes)) + 4}" class="labels">'
             f'{"".join(rows)}</svg>')
 
 
-def _legend() -> str:
+def _legend(tl: Timeline) -> str:
     items = [f'<span class="sw" style="background:{ROLE_COLOURS[r]}"></span>{name}'
              for r, name in ROLES.items()]
+    if tl.grouped:
+        items.append(f'<span class="sw" style="background:{ROLE_COLOURS["-"]}"></span>{ROLE_NAMES["-"]}')
+        items += [f'<svg class="mk" width="14" height="14" viewBox="-7 -7 14 14">{_legend_mark(kind)}</svg>'
+                  f'{html.escape(text)}' for kind, text in GROUP_MARKS.items()]
     items += [f'<span class="ar" style="border-color:{s.colour}; border-style:'
               f'{"dashed" if s.dropped else "solid"}"></span>{html.escape(s.legend)}'
               for s in ARROW_STYLES.values()]
@@ -623,6 +813,18 @@ def _legend() -> str:
               for kind, colour in SPAN_COLOURS.items()]
     items += [f'<span class="dot" style="background:{t.colour}"></span>{t.code}' for t in TOPICS.values()]
     return " ".join(f"<span class=item>{i}</span>" for i in items)
+
+
+def _legend_mark(kind: str) -> str:
+    """A small copy of a group mark's shape, for the legend (its SVG centred on 0,0)."""
+    topic = {"config": "CONF", "shard-in": "MIGR"}.get(kind, "GC")
+    colour = topic_colour(topic)
+    return {
+        "config": f'<line y1="-6" y2="6" stroke="{colour}" stroke-width="2"/><path d="M0,-6 L7,-3 L0,0 Z" fill="{colour}"/>',
+        "shard-in": f'<path d="M-4,4 L4,4 L0,-4 Z" fill="{colour}"/>',
+        "shard-gc": f'<path d="M-3,-3 L3,3 M3,-3 L-3,3" stroke="{colour}" stroke-width="2"/>',
+        "shard-settled": f'<circle r="3" fill="#fff" stroke="{colour}" stroke-width="1.5"/>',
+    }[kind]
 
 
 def render_html(tl: Timeline, source: str) -> str:
@@ -634,9 +836,10 @@ def render_html(tl: Timeline, source: str) -> str:
     counts = f"{len(tl.arrows)} arrows, {len(tl.marks)} lines drawn"
     return _PAGE.substitute(
         title=html.escape(title), source=html.escape(source), seconds=f"{seconds:.1f}",
-        peers=len(tl.peers), counts=counts, t0=tl.t_start, t1=tl.t_end,
+        lanes=(f"{len(tl.lanes)} lanes" if tl.grouped else f"{len(tl.peers)} peers"), counts=counts,
+        t0=tl.t_start, t1=tl.t_end, note=_GROUPED_NOTE if tl.grouped else "",
         problems=f'<div class="problems">{problems}</div>' if problems else "",
-        legend=_legend(), labels=_lane_labels(tl), svg=SvgWriter(tl, scale).draw(),
+        legend=_legend(tl), labels=_lane_labels(tl), svg=SvgWriter(tl, scale).draw(),
         config=json.dumps({"minScale": MIN_SCALE, "maxScale": MAX_SCALE}),
         role_f=ROLE_COLOURS["F"], role_c=ROLE_COLOURS["C"], role_l=ROLE_COLOURS["L"])
 
@@ -674,6 +877,11 @@ def main(argv: Sequence[str] | None = None) -> int:
     return 0
 
 
+_GROUPED_NOTE = ('<div class="note">Lanes per shardkv group and server ("G100 S0") and the '
+                 'controller\'s ("CTRL S0"), for the lines that name them; a lane "S0 *" holds the '
+                 'lines that name no group (Raft\'s, the rsm\'s SKV): any group\'s S0 or the '
+                 'controller\'s, so drawn without roles or arrows.</div>')
+
 # The page. $names are filled in by render_html (string.Template: CSS and JS keep their braces).
 _PAGE = Template("""<!DOCTYPE html>
 <html lang="en"><head><meta charset="utf-8">
@@ -706,6 +914,10 @@ svg text { font: 10px ui-monospace, monospace; }
 .span-label-disconnect { fill: #a02020; } .span-label-partition { fill: #6030a0; }
 .section { stroke: #4a4a9a; stroke-dasharray: 4 3; }
 .section-label { fill: #4a4a9a; font-weight: bold; }
+.group-sep { stroke: #888; stroke-width: 1; }
+.conf-label { font-weight: bold; }
+.mk { vertical-align: -2px; margin-right: 2px; }
+.note { font-size: 12px; color: #555; margin: 0 0 6px; }
 .arrow { stroke-width: 1.3; fill: none; }
 .arrow.vote-refused, .arrow.append-rejected { stroke-dasharray: 4 2; }
 .mark.test path { fill: #4a4a9a; } .mark.fatal path { fill: #d01010; }
@@ -718,11 +930,12 @@ svg [data-tip]:hover { opacity: .75; }
 </style></head>
 <body>
 <h1>$title</h1>
-<div class="meta">$source &middot; $seconds s ($t0-$t1 ms) &middot; $peers peers &middot; $counts
+<div class="meta">$source &middot; $seconds s ($t0-$t1 ms) &middot; $lanes &middot; $counts
 &middot; <span class="controls"><button id="zin">+ zoom in</button><button id="zout">&minus; zoom out</button>
 <button id="zfit">fit</button></span></div>
 $problems
 <div class="legend">$legend</div>
+$note
 <div class="wrap">$labels<div class="scroller" id="scroller">$svg</div></div>
 <div id="tip"></div>
 <script>

@@ -58,6 +58,8 @@ def test_a_debug_line_after_pytest_progress_text_is_split_off() -> None:
 
 def test_topics_by_code_or_name_and_unknown_ones_rejected() -> None:
     assert debuglog.topic_codes("vote, LEAD,commit,") == {"VOTE", "LEAD", "CMIT"}
+    # Lab 4's: the controller's and a shard group's rsm, configurations, shard moves, deletions.
+    assert debuglog.topic_codes("ctrler,shardkv,config,migrate,gc") == {"CTRL", "SKV", "CONF", "MIGR", "GC"}
     with pytest.raises(ValueError, match="unknown topic 'votes'"):
         debuglog.topic_codes("votes")
 

@@ -3,6 +3,7 @@ test_logview.py for the fixtures), the page drawn from it, and the command line.
 
 from __future__ import annotations
 
+import os
 import re
 import subprocess
 import sys
@@ -125,6 +126,34 @@ def test_page_has_a_lane_per_peer_bands_arrows_and_tester_spans() -> None:
     # Hover text: the log line itself, escaped.
     assert "<title>00000514 VOTE S1  T1   C got vote from S0 (2 votes)</title>" in page
     assert "Test (2A): election after network failure" in page
+
+
+def test_a_live_shardkv_log_draws_each_group_s_configs_and_shard_moves(tmp_path: Path) -> None:
+    """Lab 4: a real (simulated) run of TestJoinLeave with its topics on, not a frozen fixture.
+    Group 101 joins, takes shards 5-9 from group 100 (which deletes its copies), then group
+    100 leaves and group 101 takes the rest: the lanes are per group and server, each group's
+    config changes are flags naming the shards it then serves, each move a "+shard" where it
+    arrived, a "-shard" where it left and a settled ring."""
+    log = tmp_path / "join_leave.log"
+    with log.open("w") as stderr:
+        done = subprocess.run(
+            [sys.executable, "-m", "pytest", "-q", "-s", "-p", "no:cacheprovider", "--sim", "--seed", "5",
+             "tests/shardkv/test_shardkv.py::test_join_leave_4b"],
+            cwd=ROOT, env={**os.environ, "PY6824_DEBUG": "CONF,MIGR,GC,TEST"}, stdout=subprocess.PIPE,
+            stderr=stderr, text=True, timeout=300)
+    assert done.returncode == 0, done.stdout
+    tl = build(log)
+    assert tl.grouped
+    assert {("G100", 0), ("G101", 0), ("G102", 0)} <= set(tl.lanes)
+    configs = {(m.group, m.label) for m in tl.marks if m.kind == "config"}
+    assert ("G100", "c1 [0-9]") in configs and ("G101", "c2 [5-9]") in configs
+    assert ("G100", "c2 [0-4]") in configs and ("G101", "c3 [0-9]") in configs
+    moved_in = {m.label for m in tl.marks if m.kind == "shard-in" and m.group == "G101"}
+    deleted = {m.label for m in tl.marks if m.kind == "shard-gc" and m.group == "G100"}
+    assert moved_in == {f"+{s}" for s in range(10)}
+    assert deleted == {f"\u2212{s}" for s in range(10)}
+    page = timeline.render_html(tl, log.name)
+    assert ">G101 S0<" in page and "G101 installed shard 5 of config 2 from G100" in page
 
 
 def test_page_is_self_contained() -> None:
