@@ -7,8 +7,11 @@ How an op travels (handout 3A, the same for every service built on this):
 2. The apply loop receives committed Commands from apply_ch, in log order. A client's
    Command whose seq is not above the last one applied for that client is a retry: it is
    not applied again. Every other Command goes to sm.apply().
-3. submit() waits for its index. If the Command applied there is its own, it returns
-   (True, result); if another leader's entry took the index, (False, None). It gives up
+3. submit() waits for its index. If the entry applied there has the term start() returned,
+   it is this submit's own, and it returns (True, result): a term has one leader, which
+   places one entry at an index (Fig. 2's Log Matching). Any other entry there, even an equal
+   Command (two clerks' Gets of one key are equal), was proposed by another leader, perhaps
+   long before this one: (False, None), and the clerk retries elsewhere. It gives up
    when Raft's term changes or it loses leadership ("a leader that has lost its leadership
    ... the request may never be committed"), on kill(), or after APPLY_WAIT_S, so a leader
    stranded in a minority partition does not hold a clerk forever.
@@ -71,8 +74,9 @@ class Command:
 class _Waiter:
     """A submit() waiting for the entry at its index."""
 
-    def __init__(self, command: Command, mu: Any) -> None:
+    def __init__(self, command: Command, term: int, mu: Any) -> None:
         self.command = command
+        self.term = term  # start()'s term: the entry at our index is ours only if it has this term
         # Notified when the outcome is known, and by kill(); shares rsm.mu.
         self.resolved = runtime.Condition(mu)
         self.done = False
@@ -119,7 +123,7 @@ class RSM:
             index, term, is_leader = self.rf.start(command)
             if not is_leader:
                 return False, None
-            waiter = self._register_locked(index, command)
+            waiter = self._register_locked(index, term, command)
         if debug.enabled(self.topic):
             debug.log(self.topic, f"start {command} at {index}", peer=self.me, term=term, role="L")
         try:
@@ -134,13 +138,13 @@ class RSM:
         with self.mu:
             return self.dedup.is_duplicate(client_id, seq)
 
-    def _register_locked(self, index: int, command: Command) -> _Waiter:
+    def _register_locked(self, index: int, term: int, command: Command) -> _Waiter:
         stale = self.pending.get(index)
         if stale is not None:
             # Our earlier leadership proposed something at this index and lost it: that
             # entry was overwritten, since Raft hands out an index only once per log.
             stale.resolve_locked(False)
-        waiter = self.pending[index] = _Waiter(command, self.mu)
+        waiter = self.pending[index] = _Waiter(command, term, self.mu)
         return waiter
 
     def _await(self, waiter: _Waiter, term: int) -> tuple[bool, Any]:
@@ -165,11 +169,11 @@ class RSM:
         """Apply what Raft commits, in order, until kill() closes the channel."""
         for msg in self.apply_ch:
             if msg.command_valid:
-                self._apply_command(msg.command_index, msg.command)
+                self._apply_command(msg.command_index, msg.command_term, msg.command)
             elif msg.snapshot_valid:
                 self._apply_snapshot(msg)
 
-    def _apply_command(self, index: int, command: Any) -> None:
+    def _apply_command(self, index: int, term: int, command: Any) -> None:
         with self.mu:
             if index <= self.last_applied:
                 return  # already in the state we restored from a snapshot
@@ -177,8 +181,12 @@ class RSM:
             result = self._execute_locked(command)
             waiter = self.pending.pop(index, None)
             if waiter is not None:
-                # Equal, not identical: a follower's copy went through the codec.
-                mine = command == waiter.command
+                # The term, not equality, says whose entry this is (see the module
+                # docstring, step 3); equal too, or Raft broke Log Matching.
+                mine = term == waiter.term
+                if mine and command != waiter.command:
+                    raise AssertionError(f"{self.topic}{self.me}: entry {index} of term {term} is "
+                                         f"{command!r}, but this leader proposed {waiter.command!r}")
                 waiter.resolve_locked(mine, result if mine else None)
             snapshot = self._maybe_snapshot_locked()
         if snapshot is not None:

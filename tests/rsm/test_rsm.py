@@ -78,10 +78,12 @@ class FakeRaft:
     def kill(self) -> None:
         pass
 
-    def commit(self, index: int, command: Any = None) -> None:
-        """Deliver the entry at index (or, as another leader's entry would, ``command``)."""
+    def commit(self, index: int, command: Any = None, term: int | None = None) -> None:
+        """Deliver the entry at index (or, as another leader's entry would, ``command`` of
+        ``term``: by default the current one)."""
         entry = self.log[index - 1] if command is None else command
-        self.apply_ch.send(ApplyMsg(command_valid=True, command=entry, command_index=index, command_term=self.term))
+        self.apply_ch.send(ApplyMsg(command_valid=True, command=entry, command_index=index,
+                                    command_term=self.term if term is None else term))
 
 
 @pytest.fixture
@@ -197,9 +199,26 @@ def test_another_leaders_entry_at_the_index_fails_the_waiter(fake_raft: None) ->
     try:
         submission = Submission(server, "mine")
         rf.wait_for_log(1)
-        rf.commit(1, Command("theirs"))
+        rf.commit(1, Command("theirs"), term=rf.term + 1)
         assert submission.wait() == (False, None)
         assert journal.ops == ["theirs"]
+    finally:
+        server.kill()
+
+
+def test_an_equal_command_of_another_term_at_the_index_is_not_ours(fake_raft: None) -> None:
+    """A stale leader (it still believes it leads term 1) proposes a Get at index 1; the log
+    that wins holds, at index 1, an equal Get that another leader committed in term 2, long
+    before. Its result is that older read, not ours: answering with it returned a stale value
+    (kvraft's TestPersistPartitionUnreliable3A, seed 11 under the greenlet simulator, lost an
+    acknowledged Append this way). Only the term tells them apart: two Gets of a key are equal."""
+    server, rf, journal = start()
+    try:
+        submission = Submission(server, "get k")
+        rf.wait_for_log(1)
+        rf.commit(1, Command("get k"), term=rf.term + 1)  # get_state() still says: term 1, leader
+        assert submission.wait() == (False, None)
+        assert journal.ops == ["get k"]  # applied all the same: it is the log's entry
     finally:
         server.kill()
 
