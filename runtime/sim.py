@@ -1,49 +1,59 @@
 """Deterministic simulation behind the runtime facade: virtual time, one thread at a time.
 
     sim = Simulator(seed)
-    outcome = sim.run(test_fn)        # test_fn runs on the calling thread, as the root
-    outcome.trace_hash                # equal for equal seeds (same code, same PYTHONHASHSEED)
+    outcome, result = sim.run(test_fn)  # test_fn runs as the root simulated thread
+    outcome.trace_hash                  # equal for equal seeds (same code, same PYTHONHASHSEED)
 
 While run() is active, runtime's attributes are the simulator's (runtime.install); every
-simulated thread is a real OS thread, but only the one holding the *baton* runs: all others
-are parked on their own real lock. At every blocking point (lock acquire, condition wait,
-event wait, sleep, join, thread start and exit) the running thread asks the scheduler for the
-next thread, chosen by the seeded generator among the runnable ones, and hands it the baton.
-When no thread is runnable the clock jumps to the earliest timer; when there is no timer
-either, the run fails as a deadlock naming where each thread is blocked.
+simulated thread is a greenlet on the calling OS thread, and only one runs at a time. At every
+blocking point (lock acquire, condition wait, event wait, sleep, join, thread start and exit)
+the running thread asks the scheduler for the next thread, chosen by the seeded generator among
+the runnable ones, and switches to its greenlet. When no thread is runnable the clock jumps to
+the earliest timer; when there is no timer either, the run fails as a deadlock naming where
+each thread is blocked (a parked greenlet's gr_frame).
 
-Why real threads and not generators or greenlets: the code under test is ordinary blocking
-code (labrpc, raft, kvraft, the course's testers) and must stay so; and the standard library
-has no way to switch stacks other than OS threads. A handoff costs one lock release and one
-acquire (a few microseconds), which is why finished threads go back to a pool rather than
-exit: raft starts a thread per RPC. It is that cheap only when both threads share one CPU: a
-handoff across CPUs wakes the other core, and the woken thread then waits for the GIL on the
-way in, so run() pins the process's threads to a single CPU for the run (see _pinned_to_one_cpu:
-three times faster on the kvraft tests, and only one thread runs at a time anyway).
+Why greenlets: the code under test is ordinary blocking code (labrpc, raft, kvraft, the
+course's testers) and must stay so, which rules out generators: each simulated thread needs a
+stack of its own, and the standard library's only way to get one is an OS thread. This
+simulator used to run each simulated thread on an OS thread parked on a lock of its own,
+passing a baton: every blocking point then cost a lock hand-off through the OS scheduler and
+the GIL (and the process had to be pinned to one CPU to make that merely slow). A greenlet
+switch is a C-level stack switch within one OS thread, so a scheduling decision now costs
+about 2 CPU microseconds instead of 10 to 17 (benchmarks/sim_bench.py, "scheduler alone"), and
+what a seed costs is mostly the code under test. The price: simulated threads share one OS
+thread, so anything keyed by the OS thread (threading.local, threading.current_thread(), a
+real lock's owner) is shared by all of them. The facade hands out simulated primitives, so
+that matters only for a real lock made outside the simulation (a module-level
+runtime.Lock()): it must never be held across a blocking point, or the run hangs, as no
+other greenlet may run to release it.
 
-Everything here is touched only by the baton holder, so the simulator needs no lock of its
-own; the real locks below are only the parking spots.
+The greenlet that called run() (the *outer* one) only starts the root and tears down: every
+simulated greenlet has it as parent, so the root's result or exception comes back there, as
+does each thread unwound at teardown; a thread that ends normally makes the next thread
+chosen its parent, so that returning is the switch. Everything here runs on one OS thread, so
+the simulator needs no lock.
 """
 
 from __future__ import annotations
 
+import hashlib
 import heapq
 import os
 import random as _random
 import sys
 import threading as _threading
 import zlib
-from collections.abc import Iterator
-from contextlib import contextmanager
+from array import array
 from dataclasses import dataclass, field
+from functools import partial
 from typing import Any, Callable
+
+from greenlet import getcurrent, greenlet
 
 import runtime
 
 _MASK = (1 << 64) - 1
-_FNV_PRIME = 0x100000001B3
 _RUNTIME_DIR = os.path.dirname(os.path.abspath(__file__))
-_THREADING_FILE = os.path.abspath(_threading.__file__)
 
 # Virtual CPU time charged for each scheduling decision (a thread's step between two blocking
 # points). Without it computation is free, and a loop that only talks to other threads (a
@@ -51,8 +61,14 @@ _THREADING_FILE = os.path.abspath(_threading.__file__)
 # simulated machine runs every thread on one slow CPU. 0 gives pure zero-cost steps.
 DEFAULT_STEP_COST_S = 50e-6
 
-# Trace event kinds, mixed into the hash with their values.
+# Trace events. A scheduling decision, by far the most frequent, is recorded as the chosen
+# thread's ident alone (idents are small); any other event as a marker with the top bit set,
+# naming its kind, followed by the kind's fixed number of values: the stream reads back one way.
 _PICK, _TIME, _GO, _EXIT, _USER = 1, 2, 3, 4, 5
+_MARKER = 1 << 63
+# Events are hashed in bulk (blake2b, in C) every this many decisions, rather than one by one
+# in Python: the pending array stays small, and recording a decision is one array append.
+_FOLD_EVERY = 1 << 16
 
 
 class SimulationFailure(BaseException):
@@ -72,31 +88,19 @@ def stable_hash(text: str) -> int:
     return zlib.crc32(text.encode("utf-8", "replace"))
 
 
-class _Worker:
-    """A real OS thread that runs simulated threads, one after another (a pool member)."""
-
-    __slots__ = ("park", "task", "os_thread")
-
-    def __init__(self) -> None:
-        self.park = _threading.Lock()
-        self.park.acquire()  # acquired = parked; whoever passes us the baton releases it
-        self.task: SimThread | None = None
-        self.os_thread: _threading.Thread | None = None
-
-
 class SimThread:
     """A simulated thread: what runtime.go() returns in simulation (join, is_alive, name)."""
 
     daemon = True
 
     def __init__(self, sim: Simulator, ident: int, name: str, fn: Callable[..., Any] | None,
-                 args: tuple[Any, ...], worker: _Worker) -> None:
+                 args: tuple[Any, ...], glet: greenlet) -> None:
         self._sim = sim
         self.ident = ident
         self.name = name
         self._fn = fn
         self._args = args
-        self._worker = worker
+        self.glet = glet
         self.blocked_on = ""  # what it waits for, while blocked; "" when runnable
         self.blocked = False  # parked in _block until a wake-up (a timer's or a primitive's)
         self.done = False
@@ -144,16 +148,14 @@ class Simulator:
         self._timer_seq = 0
         self._threads: list[SimThread] = []  # alive, in creation order (the root first)
         self._runnable: list[SimThread] = []  # in the order they became runnable: deterministic
-        self._idle_workers: list[_Worker] = []
-        self._all_workers: list[_Worker] = []
         self._next_ident = 0
+        self._outer: greenlet | None = None  # run()'s caller: starts the root, tears down
         self.current: SimThread | None = None
         self.root: SimThread | None = None
         self.failure: str | None = None
         self.aborting = False
-        self._teardown_step = _threading.Lock()
-        self._teardown_step.acquire()
-        self.trace_hash = seed & _MASK
+        self._hasher = hashlib.blake2b((seed & _MASK).to_bytes(8, "little"), digest_size=8)
+        self._events = array("Q")  # recorded since the last fold into _hasher
         self.decisions = 0
         self.threads_started = 0
         self.trace: list[tuple[Any, ...]] | None = [] if keep_trace else None
@@ -183,9 +185,10 @@ class Simulator:
         self._check_abort()
         ident = self._next_ident
         self._next_ident += 1
-        worker = self._idle_workers.pop() if self._idle_workers else self._new_worker()
-        thread = SimThread(self, ident, name or f"sim-thread-{ident}", fn, args, worker)
-        worker.task = thread
+        # The outer greenlet as parent: it is never a thread's descendant, so a thread that
+        # ends may make any other its parent (_thread_main) without a cycle.
+        thread = SimThread(self, ident, name or f"sim-thread-{ident}", fn, args, greenlet(parent=self._outer))
+        thread.glet.run = partial(self._thread_main, thread)
         self._threads.append(thread)
         self._runnable.append(thread)
         self.threads_started += 1
@@ -223,37 +226,39 @@ class Simulator:
     # --- running a test --------------------------------------------------------------------
 
     def run(self, fn: Callable[[], Any], *, leak_grace_s: float = 5.0) -> tuple[RunOutcome, Any]:
-        """Run fn as the root simulated thread on the calling thread, then wait up to
-        leak_grace_s virtual seconds for the threads it started, then tear down.
+        """Run fn as the root simulated thread, then wait up to leak_grace_s virtual seconds
+        for the threads it started, then tear down.
 
         Returns (outcome, fn's result). fn's exception propagates, after teardown.
         """
-        self._adopt_root()
-        runtime.install(self.facade())
         outcome = RunOutcome(seed=self.seed)
-        with _pinned_to_one_cpu():
-            try:
-                result = fn()
-                outcome.leaked = self._wait_for_threads(leak_grace_s)
-                return outcome, result
-            finally:
-                self.aborting = True
-                self._tear_down()
-                runtime.uninstall()
-                outcome.trace_hash = self.trace_hash
-                outcome.virtual_s = self.clock
-                outcome.decisions = self.decisions
-                outcome.threads_started = self.threads_started
-                outcome.failure = self.failure
+        self._outer = getcurrent()
+        root = self._make_root(fn, leak_grace_s, outcome)
+        runtime.install(self.facade())
+        try:
+            return outcome, root.glet.switch()  # returns (or raises) when the root's greenlet ends
+        finally:
+            self.aborting = True
+            self._tear_down()
+            runtime.uninstall()
+            outcome.trace_hash = self.trace_hash
+            outcome.virtual_s = self.clock
+            outcome.decisions = self.decisions
+            outcome.threads_started = self.threads_started
+            outcome.failure = self.failure
 
-    def _adopt_root(self) -> None:
-        worker = _Worker()
-        worker.os_thread = _threading.current_thread()
-        root = SimThread(self, self._next_ident, "test-main", None, (), worker)
+    def _make_root(self, fn: Callable[[], Any], leak_grace_s: float, outcome: RunOutcome) -> SimThread:
+        def root_main() -> Any:
+            result = fn()
+            outcome.leaked = self._wait_for_threads(leak_grace_s)
+            return result
+
+        root = SimThread(self, self._next_ident, "test-main", None, (), greenlet(root_main, parent=self._outer))
         self._next_ident += 1
         self.root = self.current = root
         self._threads.append(root)
         self._runnable.append(root)
+        return root
 
     def _wait_for_threads(self, grace_s: float) -> list[str]:
         """The threads still alive grace_s virtual seconds from now (leaks), each named with
@@ -266,40 +271,43 @@ class Simulator:
         return self._thread_lines(alive)
 
     def _tear_down(self) -> None:
-        """Unwind every simulated thread still alive, one at a time, then retire the pool.
+        """Unwind every simulated thread still alive, one at a time, from the outer greenlet.
 
-        Called by the root with aborting set: each parked thread, given the baton, raises
-        _Abort from its blocking call and exits; a real lock tells us it is gone.
-        """
-        for thread in self.live_threads():
-            if thread.done:
+        With aborting set, each parked thread, switched to, raises _Abort (the root:
+        SimulationFailure) from its blocking call and ends, which switches back here."""
+        for thread in list(self._threads):
+            if thread.done or thread.glet.dead:
                 continue
             self.current = thread
-            thread._worker.park.release()
-            if not self._teardown_step.acquire(timeout=10.0):
-                sys.stderr.write(f"sim: thread {thread.name} did not unwind within 10 s\n")
+            try:
+                thread.glet.switch()
+            except BaseException:  # noqa: BLE001 - only the root's (threads report their own)
+                pass  # the root is alive here only when run() is already raising (an interrupt)
         self.current = None
-        for worker in self._all_workers:
-            if worker.task is None:
-                worker.park.release()  # an idle worker wakes with no task and exits
-        for worker in self._all_workers:
-            if worker.os_thread is not None and worker.task is None:
-                worker.os_thread.join(timeout=5.0)
 
     # --- trace -----------------------------------------------------------------------------
 
+    @property
+    def trace_hash(self) -> int:
+        """The hash of every event so far (the seed, each decision, timer, start, exit and
+        user event, in order): equal for equal runs."""
+        self._fold()
+        return int.from_bytes(self._hasher.digest(), "little")
+
+    def _fold(self) -> None:
+        self._hasher.update(self._events)
+        del self._events[:]
+
     def note(self, kind: int, *values: int) -> None:
         """Mix an event into the trace hash (and keep it, with keep_trace)."""
-        h = self.trace_hash
-        for v in (kind, *values):
-            h = ((h ^ (v & _MASK)) * _FNV_PRIME) & _MASK
-        self.trace_hash = h
+        self._events.append(_MARKER | kind)
+        self._events.extend([v & _MASK for v in values])
         if self.trace is not None:
             self.trace.append((kind, *values))
 
     def note_text(self, *parts: Any) -> None:
         """Mix a user event (e.g. an RPC's fate) into the trace, by its text."""
-        text = "|".join(str(p) for p in parts)
+        text = "|".join(map(str, parts))
         self.note(_USER, stable_hash(text))
         if self.trace is not None:
             self.trace[-1] = (_USER, text)
@@ -348,52 +356,61 @@ class Simulator:
         return True
 
     def _switch(self) -> None:
-        """Pick the next thread and hand it the baton; return when we hold it again."""
+        """Pick the next thread and switch to it; return when this one is picked again."""
+        if self.aborting:
+            self._raise_abort()  # never switch while aborting: only the teardown switches then
         me = self.current
         nxt = self._pick()
         if nxt is not me:
             self.current = nxt
-            nxt._worker.park.release()
-            me._worker.park.acquire()
+            nxt.glet.switch()
         if self.aborting:
             self._raise_abort()
 
+    # _pick runs at every blocking point, so it is written for speed: locals, no helper calls
+    # on the common path (a step's charge inlined, a decision recorded by one array append).
     def _pick(self) -> SimThread:
         """The next thread to run, by the seed; on a deadlock, the root (to report it)."""
-        if not self._runnable and not self._advance_time():
+        runnable = self._runnable
+        if not runnable and not self._advance_time():
             self._fail(self._deadlock_report())
         if self.aborting:
             return self.root  # it raises the failure in the test; the rest wait for teardown
         if self.step_cost_s:
-            self._charge_step()
-        runnable = self._runnable
+            # Charge the step: the clock moves on, waking the threads whose timers it passed.
+            self.clock = clock = self.clock + self.step_cost_s
+            self._decisions_at_this_instant = 0
+            timers = self._timers
+            if timers and timers[0][0] <= clock:
+                self._fire_due_timers()
+            if clock > self.time_limit_s:
+                self._fail_time_limit()
         n = len(runnable)
         chosen = runnable[0] if n == 1 else runnable[int(self._pick_random() * n)]
-        self.decisions += 1
+        self.decisions = decisions = self.decisions + 1
         self._decisions_at_this_instant += 1
         if self._decisions_at_this_instant > self._livelock_decisions:
             self._fail(f"livelock: {self._livelock_decisions} scheduling decisions without virtual time "
                        f"advancing (a busy loop?)\n{self._thread_report()}")
             return self.root
-        # note(_PICK, chosen.ident), inlined: this runs at every decision.
-        h = ((self.trace_hash ^ _PICK) * _FNV_PRIME) & _MASK
-        self.trace_hash = ((h ^ chosen.ident) * _FNV_PRIME) & _MASK
+        self._events.append(chosen.ident)
+        if not decisions % _FOLD_EVERY:
+            self._fold()
         if self.trace is not None:
             self.trace.append((_PICK, chosen.ident))
         return chosen if not self.aborting else self.root
 
-    def _charge_step(self) -> None:
-        """Advance the clock by one step's cost, waking the threads whose timers it passed."""
-        self.clock += self.step_cost_s
-        self._decisions_at_this_instant = 0
+    def _fire_due_timers(self) -> None:
+        """Wake the threads whose timers the clock has passed."""
         timers = self._timers
         while timers and timers[0][0] <= self.clock:
             _, _, thread, token = heapq.heappop(timers)
             if token == thread._token and not thread.done:
                 self.note(_TIME, int(self.clock * 1e9))
                 self._wake(thread, timed_out=True)
-        if self.clock > self.time_limit_s:
-            self._fail(f"virtual time limit of {self.time_limit_s:g} s exceeded\n{self._thread_report()}")
+
+    def _fail_time_limit(self) -> None:
+        self._fail(f"virtual time limit of {self.time_limit_s:g} s exceeded\n{self._thread_report()}")
 
     def _advance_time(self) -> bool:
         """Fire the earliest live timer, moving the clock to it; False if there is none."""
@@ -407,7 +424,7 @@ class Simulator:
                 self._decisions_at_this_instant = 0
             self.note(_TIME, int(self.clock * 1e9))
             if self.clock > self.time_limit_s:
-                self._fail(f"virtual time limit of {self.time_limit_s:g} s exceeded\n{self._thread_report()}")
+                self._fail_time_limit()
             self._wake(thread, timed_out=True)
             return True
         return False
@@ -419,61 +436,46 @@ class Simulator:
 
     # --- threads' lives --------------------------------------------------------------------
 
-    def _new_worker(self) -> _Worker:
-        worker = _Worker()
-        worker.os_thread = _threading.Thread(target=self._worker_main, args=(worker,), daemon=True,
-                                             name=f"sim-worker-{len(self._all_workers)}")
-        self._all_workers.append(worker)
-        worker.os_thread.start()  # it parks at once, until handed the baton
-        return worker
+    def _thread_main(self, thread: SimThread, *_switch_args: Any) -> None:
+        """A simulated thread's greenlet: run it, then switch to the next thread by ending.
 
-    def _worker_main(self, worker: _Worker) -> None:
-        while True:
-            worker.park.acquire()
-            thread = worker.task
-            if thread is None:
-                return  # retired at teardown
-            self._run_thread(thread)
-            worker.task = None
-            if self.aborting:
-                self._teardown_step.release()  # the root, tearing down, waits for this
-                if self.current is None:
-                    return
-                continue
-            self._idle_workers.append(worker)
-            self._exit_switch(thread)
-
-    def _run_thread(self, thread: SimThread) -> None:
+        It may be started by a switch() or by another thread's ending (then with that
+        greenlet's result, None, as the argument)."""
         try:
-            if self.aborting:
-                return  # torn down before it ever ran
-            thread._fn(*thread._args)
+            if not self.aborting:  # else: torn down before it ever ran
+                thread._fn(*thread._args)
         except _Abort:
             pass
+        except KeyboardInterrupt:
+            # Ctrl-C lands in whichever greenlet runs: end the simulation and raise it in
+            # run(), to the outer greenlet, still this greenlet's parent.
+            self._fail("interrupted")
+            raise
         except BaseException as exc:  # noqa: BLE001 - reported like an uncaught thread exception
             if not self.aborting:
                 self._report_exception(thread, exc)
         finally:
-            thread._fn = thread._args = None
-            thread.done = True
-            self._threads.remove(thread)
-            if thread in self._runnable:
-                self._runnable.remove(thread)
-            for joiner in thread._joiners:
-                self._wake(joiner)
-            thread._joiners.clear()
+            self._retire(thread)
+        if not self.aborting:  # at teardown, ending returns to the outer greenlet
+            self.note(_EXIT, thread.ident)
+            nxt = self._pick()
+            self.current = nxt
+            thread.glet.parent = nxt.glet  # ending switches to the parent
 
-    def _exit_switch(self, thread: SimThread) -> None:
-        """Hand the baton on from a thread that just finished (its worker then parks)."""
-        self.note(_EXIT, thread.ident)
-        nxt = self._pick()
-        self.current = nxt
-        nxt._worker.park.release()
+    def _retire(self, thread: SimThread) -> None:
+        thread._fn = thread._args = None
+        thread.done = True
+        self._threads.remove(thread)
+        if thread in self._runnable:
+            self._runnable.remove(thread)
+        for joiner in thread._joiners:
+            self._wake(joiner)
+        thread._joiners.clear()
 
     @staticmethod
     def _report_exception(thread: SimThread, exc: BaseException) -> None:
         """As an uncaught exception in a real thread: threading.excepthook, but now, while
-        this thread holds the baton, so the report lands at a deterministic point."""
+        this thread runs, so the report lands at a deterministic point."""
         if isinstance(exc, SystemExit):
             return
         args = _threading.ExceptHookArgs([type(exc), exc, exc.__traceback__, thread])
@@ -488,14 +490,12 @@ class Simulator:
     def _thread_report(self) -> str:
         return "\n".join(f"  {line}" for line in self._thread_lines(self._threads))
 
-    @staticmethod
-    def _thread_lines(threads: list[SimThread]) -> list[str]:
+    def _thread_lines(self, threads: list[SimThread]) -> list[str]:
         """'name: what it waits for at file:line' for each thread."""
-        frames = sys._current_frames()  # noqa: SLF001 - where each parked OS thread stands
         lines = []
         for thread in threads:
-            os_thread = thread._worker.os_thread
-            frame = frames.get(os_thread.ident) if os_thread is not None else None
+            # A parked greenlet's frame is where it switched away; the running one's is ours.
+            frame = sys._getframe() if thread is self.current else thread.glet.gr_frame  # noqa: SLF001
             lines.append(f"{thread.name}: {thread.blocked_on or 'runnable'} at {_where(frame)}")
         return lines
 
@@ -517,42 +517,11 @@ def ensure_fixed_hash_seed() -> None:
     os.execve(sys.executable, [sys.executable, *sys.orig_argv[1:]], {**os.environ, "PYTHONHASHSEED": "0"})
 
 
-@contextmanager
-def _pinned_to_one_cpu() -> Iterator[None]:
-    """Run the calling thread, and the workers it starts meanwhile, on one CPU.
-
-    Threads inherit their creator's affinity, and every worker is started by a simulated
-    thread, so pinning the root pins them all. The CPU is the one the root is on now (a
-    stress run gives each process its own CPU, and then there is nothing to choose). Where
-    affinity cannot be set (not Linux), the run is only slower."""
-    if not hasattr(os, "sched_setaffinity"):
-        yield
-        return
-    allowed = os.sched_getaffinity(0)
-    if len(allowed) > 1:
-        os.sched_setaffinity(0, {_current_cpu(allowed)})
-    try:
-        yield
-    finally:
-        if len(allowed) > 1:
-            os.sched_setaffinity(0, allowed)
-
-
-def _current_cpu(allowed: set[int]) -> int:
-    """The CPU the calling thread last ran on (field 39 of its stat), if it is an allowed one."""
-    try:
-        with open("/proc/thread-self/stat", encoding="ascii") as stat:
-            cpu = int(stat.read().rpartition(")")[2].split()[36])
-    except (OSError, ValueError, IndexError):
-        return min(allowed)
-    return cpu if cpu in allowed else min(allowed)
-
-
 def _where(frame: Any) -> str:
-    """The innermost caller outside runtime/ and threading: the blocking call in user code."""
+    """The innermost caller outside runtime/: the blocking call in user code."""
     while frame is not None:
         path = os.path.abspath(frame.f_code.co_filename)
-        if not path.startswith(_RUNTIME_DIR) and path != _THREADING_FILE:
+        if not path.startswith(_RUNTIME_DIR):
             return f"{os.path.relpath(path)}:{frame.f_lineno} in {frame.f_code.co_name}"
         frame = frame.f_back
     return "?"
@@ -576,7 +545,8 @@ class SimLock:
         sim = self._sim
         if sim.aborting:
             sim._raise_abort()
-        sim._yield("Lock.acquire")
+        if len(sim._runnable) > 1:  # sim._yield(), inlined: locks are the commonest blocking point
+            sim._switch()
         if self._owner is None:
             self._owner = sim.current
             return True
@@ -606,8 +576,7 @@ class SimLock:
     def locked(self) -> bool:
         return self._owner is not None
 
-    def __enter__(self) -> bool:
-        return self.acquire()
+    __enter__ = acquire  # with its defaults: blocking, no timeout
 
     def __exit__(self, *exc: Any) -> None:
         self.release()

@@ -127,6 +127,52 @@ def test_exception_in_a_thread_reaches_excepthook(monkeypatch: pytest.MonkeyPatc
     assert seen == [("divider", "ZeroDivisionError('division by zero')")]
 
 
+def test_each_thread_knows_its_name_and_the_live_threads():
+    def body() -> tuple[list[str], list[str], list[str]]:
+        seen: list[str] = []
+        gate = runtime.Event()
+
+        def named() -> None:
+            seen.append(runtime.current_thread_name())
+            gate.wait()
+            seen.append(runtime.current_thread_name())
+
+        threads = [runtime.go(named, name=f"n{i}") for i in range(2)]
+        runtime.sleep(1)
+        alive = sorted(t.name for t in runtime.live_threads())
+        gate.set()
+        for t in threads:
+            t.join()
+        return sorted(seen), alive, [t.name for t in runtime.live_threads()] + [runtime.current_thread_name()]
+
+    _, (seen, alive, after) = run_sim(body)
+    assert seen == ["n0", "n0", "n1", "n1"] and alive == ["n0", "n1"] and after == ["test-main"]
+
+
+def test_an_interrupt_in_any_thread_ends_the_run():
+    """Ctrl-C lands in whichever simulated thread is running; run() raises it, torn down."""
+    unwound = []
+
+    def body() -> None:
+        def interrupted() -> None:
+            runtime.sleep(1)
+            raise KeyboardInterrupt
+
+        def bystander() -> None:
+            try:
+                runtime.Event().wait()
+            finally:
+                unwound.append("bystander")
+
+        runtime.go(bystander, name="bystander")
+        runtime.go(interrupted, name="interrupted")
+        runtime.sleep(100)
+
+    with pytest.raises(KeyboardInterrupt):
+        run_sim(body)
+    assert unwound == ["bystander"] and not runtime.simulated()
+
+
 def test_threads_left_running_are_reported_and_torn_down():
     stop = []
 
