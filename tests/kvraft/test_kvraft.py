@@ -15,22 +15,20 @@ Deviations, all forced by Python rather than chosen:
 
 from __future__ import annotations
 
-import os
-import tempfile
 from collections.abc import Callable
 from typing import Any
 
 import runtime
 from kvraft import Clerk, ClerkClosed
 from labrpc import debug
-from porcupine import CheckResult, Operation, check_operations_verbose, visualize_path
-from porcupine.models import APPEND, GET, PUT, KvInput, KvOutput, kv_model
+from porcupine import Operation
+from porcupine.models import APPEND, GET, PUT, KvInput, KvOutput
 from tests.kvraft.config import Config, make_config
+from tests.linearizability import OpLog, check_linearizable
 
 # The tester generously allows solutions to complete elections in one second
 # (much more than the paper's range of timeouts).
 ELECTION_TIMEOUT_S = 1.0
-LINEARIZABILITY_CHECK_TIMEOUT_S = 1.0
 
 # Timestamps for the history: nanoseconds since import, on the monotonic clock (the course
 # moved to time.Since(t0) so a wall-clock jump cannot reorder operations).
@@ -43,22 +41,6 @@ def _ns_since_t0() -> int:
 
 def fatal(message: str) -> None:
     raise AssertionError(message)
-
-
-class OpLog:
-    """The history every client appends to, for porcupine."""
-
-    def __init__(self) -> None:
-        self._mu = runtime.Lock()
-        self._operations: list[Operation] = []  # guarded by _mu
-
-    def append(self, op: Operation) -> None:
-        with self._mu:
-            self._operations.append(op)
-
-    def read(self) -> list[Operation]:
-        with self._mu:
-            return list(self._operations)
 
 
 class Mailbox:
@@ -183,28 +165,6 @@ def partitioner(cfg: Config, ch: Mailbox, done: runtime.Event) -> None:
             runtime.sleep(ELECTION_TIMEOUT_S + runtime.randrange(200) / 1000)
     finally:
         ch.put(True)
-
-
-def check_linearizable(op_log: OpLog) -> None:
-    history = op_log.read()
-    started = runtime.now()
-    res, info = check_operations_verbose(kv_model, history, LINEARIZABILITY_CHECK_TIMEOUT_S)
-    debug.log("TEST", f"linearizability: {res} for {len(history)} operations in {runtime.now() - started:.2f} s")
-    if res is CheckResult.ILLEGAL:
-        try:
-            fd, path = tempfile.mkstemp(suffix=".html")
-            os.close(fd)
-        except OSError:
-            print("info: failed to create temp file for visualization")
-        else:
-            try:
-                visualize_path(kv_model, info, path)
-                print(f"info: wrote history visualization to {path}")
-            except OSError:
-                print(f"info: failed to write history visualization to {path}")
-        fatal("history is not linearizable")
-    elif res is CheckResult.UNKNOWN:
-        print("info: linearizability check timed out, assuming history is ok")
 
 
 # --- the generic tests --------------------------------------------------------------------

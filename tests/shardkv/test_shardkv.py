@@ -33,7 +33,7 @@ from porcupine import Operation
 from porcupine.models import APPEND, GET, PUT, KvInput, KvOutput
 from shardctrler.client import ClerkClosed
 from shardkv import Clerk, key2shard
-from tests.kvraft.test_kvraft import OpLog, check_linearizable
+from tests.linearizability import OpLog, check_linearizable
 from tests.raft.config import fatal, randstring
 from tests.shardkv.config import Config, make_config
 
