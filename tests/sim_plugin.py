@@ -27,7 +27,7 @@ it), so under --sim an unset PYTHONHASHSEED makes pytest re-exec itself with PYT
 The harness's leak check (tests/harness.py) looks at real threads; in simulation the same check
 happens here, in virtual time: threads still alive LEAK_GRACE_S virtual seconds after the test
 returned fail it. Exceptions in simulated threads reach threading.excepthook (the harness's)
-while the thread holds the baton, so they fail the test as in real mode.
+while that simulated thread runs, so they fail the test as in real mode.
 """
 
 from __future__ import annotations

@@ -52,7 +52,8 @@ the process's output into one log per seed by the lines the plugin prints as eac
 and ends, and the timeout applies to each seed. When a batch's process dies (timeout, crash),
 the seed it was running fails with its log kept, and the seeds it never started run in a new
 process; an error exit that no failing seed explains fails the last seed that ran. Each batch
-process is pinned to a CPU of its own (round-robin), as the simulator runs fastest on one.
+process is pinned to a CPU of its own (round-robin): a simulated run is one OS thread, and
+-p batches side by side then each keep a core instead of trading places.
 
 Where to extend: everything an iteration runs with (argv, extra environment, the metadata
 written into its log header) is built in :func:`build_iteration`; :func:`save_failure_log` is
