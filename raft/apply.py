@@ -4,10 +4,11 @@ order on apply_ch, without holding the lock while it waits for the service to ta
 from __future__ import annotations
 
 from labrpc import ChannelClosed
+from raft.core import RaftCore
 from raft.messages import ApplyMsg
 
 
-class ApplierMixin:
+class Applier(RaftCore):
     def _applier(self) -> None:
         while True:
             with self.mu:
@@ -37,7 +38,9 @@ class ApplierMixin:
                 entries = self.log.entries_from(first, self.commit_index + 1)
                 self.last_applied = self.commit_index
                 self._log_locked("APLY", "applying %d..%d", first, self.last_applied)
-                return [ApplyMsg(command_valid=True, command=e.command, command_index=first + i, command_term=e.term)
-                        for i, e in enumerate(entries)]
+                return [
+                    ApplyMsg(command_valid=True, command=e.command, command_index=first + i, command_term=e.term)
+                    for i, e in enumerate(entries)
+                ]
             self.apply_cond.wait()
         return None

@@ -4,11 +4,12 @@ from __future__ import annotations
 
 import runtime
 from labrpc import handler
+from raft.core import RaftCore
 from raft.messages import RequestVoteArgs, RequestVoteReply
 from raft.role import Role
 
 
-class ElectionMixin:
+class Election(RaftCore):
     def _ticker(self) -> None:
         """Figure 2, followers and candidates: if the election timeout elapses without
         hearing from a current leader or granting a vote, start an election."""
@@ -33,18 +34,21 @@ class ElectionMixin:
             self._become_leader_locked()
             return
         for peer in self.replicate_conds:
-            runtime.go(self._ask_for_vote, peer, args, votes, name=f"S{self.me}-vote-S{peer}")
+            self._ask_for_vote_locked(peer, args, votes)
 
-    def _ask_for_vote(self, peer: int, args: RequestVoteArgs, votes: list[int]) -> None:
-        ok, reply = self.peers[peer].call("Raft.RequestVote", args)
-        if not ok:
-            self._log("DROP", "vote request to S%d lost", peer)
-            return
-        with self.mu:
-            self._handle_vote_reply_locked(peer, args, reply, votes)
+    def _ask_for_vote_locked(self, peer: int, args: RequestVoteArgs, votes: list[int]) -> None:
+        self._send_locked(
+            peer,
+            "Raft.RequestVote",
+            args,
+            lambda reply: self._handle_vote_reply_locked(peer, args, reply, votes),
+            lambda: self._log_locked("DROP", "vote request to S%d lost", peer),
+            thread="vote",
+        )
 
-    def _handle_vote_reply_locked(self, peer: int, args: RequestVoteArgs, reply: RequestVoteReply,
-                                  votes: list[int]) -> None:
+    def _handle_vote_reply_locked(
+        self, peer: int, args: RequestVoteArgs, reply: RequestVoteReply, votes: list[int]
+    ) -> None:
         self._observe_term_locked(reply.term)
         if not reply.vote_granted:
             self._log_locked("VOTE", "S%d refused (its term %d)", peer, reply.term)
@@ -85,8 +89,15 @@ class ElectionMixin:
             self._log_locked("VOTE", "refused S%d: already voted for S%d", args.candidate_id, self.voted_for)
             return False
         if not self.log.is_up_to_date(args.last_log_index, args.last_log_term):
-            self._log_locked("VOTE", "refused S%d: its log (%d,T%d) is behind mine (%d,T%d)", args.candidate_id,
-                             args.last_log_index, args.last_log_term, self.log.last_index, self.log.last_term)
+            self._log_locked(
+                "VOTE",
+                "refused S%d: its log (%d,T%d) is behind mine (%d,T%d)",
+                args.candidate_id,
+                args.last_log_index,
+                args.last_log_term,
+                self.log.last_index,
+                self.log.last_term,
+            )
             return False
         self._log_locked("VOTE", "voted for S%d", args.candidate_id)
         return True

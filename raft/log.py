@@ -17,9 +17,10 @@ refused before anything changes.
 
 from __future__ import annotations
 
+from dataclasses import dataclass
+
 from labrpc import codec
 from raft.messages import LogEntry
-
 
 # Where an entry sits in the persisted state: PersistentState (depth 0), its entries list (1),
 # the entry (2). Deeper than any envelope an entry travels in (AppendEntriesArgs puts it at 2).
@@ -28,6 +29,24 @@ PERSISTED_ENTRY_DEPTH = 2
 
 class IndexCompacted(LookupError):
     """The index lies inside the snapshot: its entry is gone."""
+
+
+@dataclass(frozen=True)
+class Accepted:
+    """What maybe_append did with an AppendEntries whose consistency check passed."""
+
+    last_new_index: int  # the last index the RPC vouches for: receiver rule 5's bound on commit_index
+    changed: bool  # whether the log changed (and must be persisted before the reply)
+
+
+@dataclass(frozen=True)
+class ConflictHint:
+    """Fast back-up (the lab handout's hint): what a follower tells the leader when its
+    consistency check fails, so the leader can skip a whole conflicting term at once."""
+
+    x_term: int  # term of the follower's entry at prev_log_index, or -1 if its log is too short
+    x_index: int  # the follower's first index of x_term (-1 with x_term)
+    x_len: int  # the follower's log length: its last index + 1
 
 
 class RaftLog:
@@ -71,7 +90,7 @@ class RaftLog:
         if lo <= self.snapshot_index:
             raise IndexCompacted(f"entries from {lo} are compacted into the snapshot at {self.snapshot_index}")
         end = len(self._entries) if hi is None else hi - self.snapshot_index
-        return self._entries[lo - self.snapshot_index:end]
+        return self._entries[lo - self.snapshot_index : end]
 
     def is_up_to_date(self, last_log_index: int, last_log_term: int) -> bool:
         """§5.4.1: is a log ending at (last_log_index, last_log_term) at least as up-to-date
@@ -97,6 +116,66 @@ class RaftLog:
                 return None
         return None
 
+    # --- AppendEntries receiver rules 2-4 (figure 2) -------------------------------------
+
+    def maybe_append(
+        self, prev_index: int, prev_term: int, entries: list[LogEntry], commit_index: int
+    ) -> Accepted | None:
+        """Receiver rule 2: None, changing nothing, unless the log holds an entry at
+        prev_index of prev_term. Rules 3-4: then delete an existing entry that conflicts
+        with a new one (same index, different term) and all that follow it, and append the
+        new entries not already in the log. Entries that match stay: a stale, reordered RPC
+        must not cut off entries a later one appended. The part of the batch our snapshot
+        already covers is committed, so it matches and is skipped.
+
+        Raises AssertionError if a conflict lies at or below commit_index: a committed entry
+        is never overwritten (§5.4, Leader Completeness), so a leader sending one is broken."""
+        if prev_index < self.snapshot_index:
+            skip = self.snapshot_index - prev_index
+            prev_index, prev_term, entries = self.snapshot_index, self.snapshot_term, entries[skip:]
+        if not self.has_entry(prev_index, prev_term):
+            return None
+        conflict = self._first_conflict(prev_index + 1, entries)
+        last_new_index = prev_index + len(entries)
+        if conflict is None:
+            return Accepted(last_new_index, changed=False)
+        if conflict <= self.last_index:
+            if conflict <= commit_index:
+                raise AssertionError(f"conflict at committed index {conflict} (commit_index {commit_index})")
+            self.truncate_from(conflict)
+        self.append(entries[conflict - prev_index - 1 :])
+        return Accepted(last_new_index, changed=True)
+
+    def has_entry(self, index: int, term: int) -> bool:
+        """Does the log hold an entry at index with this term? Index snapshot_index counts
+        (its term is the snapshot's); indexes inside the snapshot do not."""
+        return self.snapshot_index <= index <= self.last_index and self.term_at(index) == term
+
+    def _first_conflict(self, first_index: int, entries: list[LogEntry]) -> int | None:
+        """The index of the first of entries (starting at first_index) that the log lacks or
+        holds with another term; None if the log already holds them all."""
+        for offset, entry in enumerate(entries):
+            index = first_index + offset
+            if index > self.last_index or self.term_at(index) != entry.term:
+                return index
+        return None
+
+    def conflict_hint(self, prev_index: int) -> ConflictHint:
+        """What to tell a leader whose consistency check at prev_index failed (prev_index is
+        past our snapshot: maybe_append matched anything earlier)."""
+        if prev_index > self.last_index:
+            return ConflictHint(-1, -1, self.last_index + 1)
+        return ConflictHint(self.term_at(prev_index), self.first_index_of_term(prev_index), self.last_index + 1)
+
+    def next_index_after_conflict(self, hint: ConflictHint) -> int:
+        """The leader's side of fast back-up: where to resume sending to a follower that
+        rejected us. Its log too short: resume at its length. We hold x_term: resume after
+        our last entry of x_term. We lack x_term: resume at its first x_term entry."""
+        if hint.x_term == -1:
+            return hint.x_len
+        last = self.last_index_of_term(hint.x_term)
+        return last + 1 if last is not None else hint.x_index
+
     # --- changing --------------------------------------------------------------------------
 
     def append(self, entries: list[LogEntry]) -> None:
@@ -114,7 +193,7 @@ class RaftLog:
             raise IndexCompacted(f"cannot truncate at {index}: committed into the snapshot at {self.snapshot_index}")
         position = index - self.snapshot_index
         del self._entries[position:]
-        del self._encoded[self._ends[position - 1]:]
+        del self._encoded[self._ends[position - 1] :]
         del self._ends[position:]
 
     def compact_to(self, index: int) -> None:
@@ -124,9 +203,9 @@ class RaftLog:
         term = self.term_at(index)
         position = index - self.snapshot_index
         cut = self._ends[position]
-        self._entries = [LogEntry(term, None)] + self._entries[position + 1:]
+        self._entries = [LogEntry(term, None)] + self._entries[position + 1 :]
         del self._encoded[:cut]
-        self._ends = [0] + [end - cut for end in self._ends[position + 1:]]
+        self._ends = [0] + [end - cut for end in self._ends[position + 1 :]]
         self.snapshot_index = index
 
     def reset_to_snapshot(self, index: int, term: int) -> None:

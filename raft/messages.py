@@ -46,8 +46,10 @@ class AppendEntriesArgs:
     leader_commit: int  # leader's commit_index
 
     def __str__(self) -> str:
-        return (f"AE(T{self.term} from S{self.leader_id} prev=({self.prev_log_index},T{self.prev_log_term}) "
-                f"n={len(self.entries)} commit={self.leader_commit})")
+        return (
+            f"AE(T{self.term} from S{self.leader_id} prev=({self.prev_log_index},T{self.prev_log_term}) "
+            f"n={len(self.entries)} commit={self.leader_commit})"
+        )
 
 
 @codec.register
@@ -101,5 +103,6 @@ class PersistentState:
     voted_for: int | None
     last_included_index: int
     last_included_term: int
-    # The entries after last_included_index as (term, command) tuples (see RaftLog).
-    entries: list[tuple[int, Any]]
+    # The entries after last_included_index as (term, command) tuples: decoding gives the
+    # list; saving passes RaftLog's already-encoded list (codec.Encoded), spliced in as is.
+    entries: list[tuple[int, Any]] | codec.Encoded

@@ -11,38 +11,26 @@ class CorruptStateError(ValueError):
     """The persisted Raft state cannot be read."""
 
 
-class PersistenceMixin:
-    def _encode_state_locked(self) -> bytes:
-        log = self.log
-        return codec.encode(PersistentState(self.current_term, self.voted_for, log.snapshot_index,
-                                            log.snapshot_term, log.encoded_tail()))
+def encode_state(current_term: int, voted_for: int | None, log: RaftLog) -> bytes:
+    """Figure 2's persistent state as bytes (the log's entries are already encoded)."""
+    return codec.encode(
+        PersistentState(current_term, voted_for, log.snapshot_index, log.snapshot_term, log.encoded_tail())
+    )
 
-    def _persist_locked(self, snapshot: bytes | None = None) -> None:
-        """Save current_term, voted_for and the log (and a new snapshot, if given) before
-        anything that depends on them is said to another peer or to the service."""
-        state = self._encode_state_locked()
-        if snapshot is None:
-            self.persister.save_raft_state(state)
-        else:
-            self.persister.save(state, snapshot)
-        self._log_locked("PERS", "saved %d bytes%s", len(state), "" if snapshot is None else " with snapshot")
 
-    def _read_persist_locked(self, data: bytes, snapshot: bytes) -> None:
-        """Restore from a crash. The service restores its own state from the snapshot, so
-        everything up through the snapshot counts as committed and applied. Raises
-        CorruptStateError, leaving the persister as it was, if the state is unreadable or
-        impossible."""
-        if not data:
-            if snapshot:
-                raise CorruptStateError(f"corrupt persisted Raft state: a {len(snapshot)}-byte snapshot but no Raft state")
-            return  # a fresh server
-        state = _decode_state(data)
-        _check_state(state, len(self.peers), bool(snapshot))
-        self.current_term = state.current_term
-        self.voted_for = state.voted_for
-        entries = [LogEntry(term, command) for term, command in state.entries]
-        self.log = RaftLog(state.last_included_index, state.last_included_term, entries)
-        self.commit_index = self.last_applied = state.last_included_index
+def decode_state(data: bytes, snapshot: bytes, peer_count: int) -> tuple[int, int | None, RaftLog] | None:
+    """(current_term, voted_for, log) from what encode_state saved, or None for a fresh
+    server (nothing saved). Raises CorruptStateError if the state is unreadable, or is one
+    no Raft could have saved."""
+    if not data:
+        if snapshot:
+            raise CorruptStateError(f"corrupt persisted Raft state: a {len(snapshot)}-byte snapshot but no Raft state")
+        return None
+    state = _decode_state(data)
+    _check_state(state, peer_count, bool(snapshot))
+    assert isinstance(state.entries, list), "_check_state refuses anything but a list"
+    entries = [LogEntry(term, command) for term, command in state.entries]
+    return state.current_term, state.voted_for, RaftLog(state.last_included_index, state.last_included_term, entries)
 
 
 def _decode_state(data: bytes) -> PersistentState:
@@ -65,8 +53,10 @@ def _check_state(state: PersistentState, peer_count: int, has_snapshot: bool) ->
 def _first_problem(state: PersistentState, peer_count: int, has_snapshot: bool) -> str | None:
     term, index, snapshot_term = state.current_term, state.last_included_index, state.last_included_term
     if not (_is_count(term) and _is_count(index) and _is_count(snapshot_term)):
-        return f"current_term {term!r}, last_included_index {index!r}, last_included_term {snapshot_term!r}: " \
-               "each must be an int >= 0"
+        return (
+            f"current_term {term!r}, last_included_index {index!r}, last_included_term {snapshot_term!r}: "
+            "each must be an int >= 0"
+        )
     if state.voted_for is not None and not (_is_count(state.voted_for) and state.voted_for < peer_count):
         return f"voted_for {state.voted_for!r} is not a peer (there are {peer_count})"
     if state.voted_for is not None and term == 0:
@@ -78,10 +68,12 @@ def _first_problem(state: PersistentState, peer_count: int, has_snapshot: bool) 
     if not isinstance(state.entries, list) or not all(_is_entry(e) for e in state.entries):
         return "entries must be a list of (term, command) tuples"
     terms = [snapshot_term] + [t for t, _ in state.entries]
-    for position, (before, after) in enumerate(zip(terms, terms[1:])):
+    for position, (before, after) in enumerate(zip(terms, terms[1:], strict=False)):  # neighbours
         if not before <= after <= term:
-            return (f"entry {index + position + 1} has term {after}, after term {before}: log terms never "
-                    f"decrease, and none exceeds current_term {term}")
+            return (
+                f"entry {index + position + 1} has term {after}, after term {before}: log terms never "
+                f"decrease, and none exceeds current_term {term}"
+            )
     return None
 
 

@@ -28,10 +28,17 @@ class PeerProgress:
         self.next_index = max(self.next_index, match_index + 1)
         return True
 
-    def back_up_to(self, next_index: int) -> None:
-        """A consistency check failed: retry from next_index, never below match_index + 1."""
+    def maybe_back_up(self, rejected_prev_index: int, next_index: int) -> bool:
+        """A follower rejected the AppendEntries whose prev_log_index was rejected_prev_index;
+        fast back-up says to retry from next_index. Returns False, changing nothing, for a
+        stale or reordered rejection (one not sent from the current next_index): acting on
+        it could move next_index back past entries the follower has since accepted. Never
+        backs up to or below match_index, which the follower holds."""
+        if rejected_prev_index + 1 != self.next_index:
+            return False
         self.paused = False
         self.next_index = max(self.match_index + 1, min(next_index, self.next_index))
+        return True
 
     def __str__(self) -> str:
         state = " paused" if self.paused else ""

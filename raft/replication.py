@@ -1,5 +1,6 @@
 """Log replication (§5.3, §5.4): start(), one replicator per follower, AppendEntries on
-both sides, fast back-up, and the commit rule.
+both sides, fast back-up, the commit rule, and sending a snapshot to a follower that needs
+entries the leader has compacted away (all of the leader's sending lives here).
 
 Each follower has a replicator thread that sleeps on its condition until there is
 something to send: new entries (start() wakes it at once, rather than waiting for the next
@@ -12,16 +13,24 @@ are coalesced into batches, and each entry crosses the network about once.
 
 from __future__ import annotations
 
-from typing import Any, Callable
+from typing import Any
 
 import runtime
 from labrpc import codec, handler
-from raft.messages import AppendEntriesArgs, AppendEntriesReply, LogEntry
+from raft.core import RaftCore
+from raft.log import ConflictHint
+from raft.messages import (
+    AppendEntriesArgs,
+    AppendEntriesReply,
+    InstallSnapshotArgs,
+    InstallSnapshotReply,
+    LogEntry,
+)
 from raft.progress import PeerProgress
 from raft.role import HEARTBEAT_INTERVAL_S, Role
 
 
-class ReplicationMixin:
+class Replication(RaftCore):
     def start(self, command: Any) -> tuple[int, int, bool]:
         """Append command to the leader's log and start agreement on it; return at once.
 
@@ -50,18 +59,26 @@ class ReplicationMixin:
     # --- leader side -----------------------------------------------------------------------
 
     def _replicator(self, peer: int) -> None:
+        """One per follower for the peer's life: sleeps until there is something to send."""
         wake = self.replicate_conds[peer]
         with self.mu:
             while not self.killed():
-                if self.role is not Role.LEADER:
-                    wake.wait()  # until _become_leader_locked, or kill()
-                    continue
-                progress = self.progress[peer]
-                until_heartbeat = progress.heartbeat_at - runtime.now()
-                if until_heartbeat <= 0 or self._has_news_for_locked(progress):
-                    self._send_to_locked(peer, progress)
-                else:
-                    wake.wait(until_heartbeat)
+                wait = self._replicate_locked(peer)
+                if wait is None or wait > 0:
+                    wake.wait(wait)  # woken by start(), a reply, becoming leader, or kill()
+
+    def _replicate_locked(self, peer: int) -> float | None:
+        """Send to peer if a heartbeat is due or it lacks entries we can send now. Returns how
+        long to wait before looking again: None while we are not leader (until woken), 0 to
+        look again at once."""
+        if self.role is not Role.LEADER:
+            return None
+        progress = self.progress[peer]
+        until_heartbeat = progress.heartbeat_at - runtime.now()
+        if until_heartbeat <= 0 or self._has_news_for_locked(progress):
+            self._send_to_locked(peer, progress)
+            return 0
+        return until_heartbeat
 
     def _has_news_for_locked(self, progress: PeerProgress) -> bool:
         """Entries the follower lacks, and no RPC already carrying them (nor a recent loss)."""
@@ -75,26 +92,43 @@ class ReplicationMixin:
             self._send_snapshot_locked(peer, progress)
             return
         prev = progress.next_index - 1
-        args = AppendEntriesArgs(self.current_term, self.me, prev, self.log.term_at(prev),
-                                 self.log.entries_from(prev + 1), self.commit_index)
+        args = AppendEntriesArgs(
+            self.current_term, self.me, prev, self.log.term_at(prev), self.log.entries_from(prev + 1), self.commit_index
+        )
         self._log_locked("APND", "send %s to S%d", args, peer)
-        runtime.go(self._call_follower, peer, progress, "Raft.AppendEntries", args,
-                   self._handle_append_entries_reply_locked, name=f"S{self.me}-ae-S{peer}")
+        self._send_locked(
+            peer,
+            "Raft.AppendEntries",
+            args,
+            lambda reply: self._handle_append_entries_reply_locked(peer, progress, args, reply),
+            lambda: self._lost_locked(peer, progress, "Raft.AppendEntries"),
+            thread="ae",
+        )
 
-    def _call_follower(self, peer: int, progress: PeerProgress, method: str, args: Any,
-                       handle_reply_locked: Callable[[int, PeerProgress, Any, Any], None]) -> None:
-        """Body of a replication RPC's thread: call, then account for the reply under mu."""
-        ok, reply = self.peers[peer].call(method, args)
-        with self.mu:
-            progress.in_flight -= 1
-            if not ok:
-                progress.paused = True
-                self._log_locked("DROP", "%s to S%d lost", method, peer)
-                return
-            handle_reply_locked(peer, progress, args, reply)
+    def _send_snapshot_locked(self, peer: int, progress: PeerProgress) -> None:
+        """Figure 13: the follower needs entries our snapshot has replaced; send it whole."""
+        args = InstallSnapshotArgs(
+            self.current_term, self.me, self.log.snapshot_index, self.log.snapshot_term, self.persister.read_snapshot()
+        )
+        self._log_locked("SNAP", "sending snapshot at %d to S%d", args.last_included_index, peer)
+        self._send_locked(
+            peer,
+            "Raft.InstallSnapshot",
+            args,
+            lambda reply: self._handle_install_snapshot_reply_locked(peer, progress, args, reply),
+            lambda: self._lost_locked(peer, progress, "Raft.InstallSnapshot"),
+            thread="snap",
+        )
 
-    def _handle_append_entries_reply_locked(self, peer: int, progress: PeerProgress, args: AppendEntriesArgs,
-                                            reply: AppendEntriesReply) -> None:
+    def _lost_locked(self, peer: int, progress: PeerProgress, method: str) -> None:
+        progress.in_flight -= 1
+        progress.paused = True
+        self._log_locked("DROP", "%s to S%d lost", method, peer)
+
+    def _handle_append_entries_reply_locked(
+        self, peer: int, progress: PeerProgress, args: AppendEntriesArgs, reply: AppendEntriesReply
+    ) -> None:
+        progress.in_flight -= 1
         self._observe_term_locked(reply.term)
         if self.role is not Role.LEADER or self.current_term != args.term:
             return  # a reply to a leadership that is over
@@ -102,33 +136,33 @@ class ReplicationMixin:
             if progress.maybe_update(args.prev_log_index + len(args.entries)):
                 self._log_locked("APND", "S%d accepted: %s", peer, progress)
                 self._maybe_advance_commit_locked()
-        elif args.prev_log_index + 1 == progress.next_index:  # else a stale rejection
-            progress.back_up_to(self._next_index_after_conflict_locked(reply))
-            self._log_locked("APND", "S%d rejected prev=%d: next=%d", peer, args.prev_log_index, progress.next_index)
+        else:
+            hint = ConflictHint(reply.x_term, reply.x_index, reply.x_len)
+            if progress.maybe_back_up(args.prev_log_index, self.log.next_index_after_conflict(hint)):
+                self._log_locked(
+                    "APND", "S%d rejected prev=%d: next=%d", peer, args.prev_log_index, progress.next_index
+                )
         self.replicate_conds[peer].notify()
 
-    def _next_index_after_conflict_locked(self, reply: AppendEntriesReply) -> int:
-        """Fast back-up (lab handout): skip the follower's whole conflicting term in one RPC.
-
-        Follower's log too short: resume at its length. Leader has x_term: resume after its
-        last entry of x_term. Leader lacks x_term: resume at the follower's first x_term entry.
-        """
-        if reply.x_term == -1:
-            return reply.x_len
-        last = self.log.last_index_of_term(reply.x_term)
-        return last + 1 if last is not None else reply.x_index
+    def _handle_install_snapshot_reply_locked(
+        self, peer: int, progress: PeerProgress, args: InstallSnapshotArgs, reply: InstallSnapshotReply
+    ) -> None:
+        progress.in_flight -= 1
+        self._observe_term_locked(reply.term)
+        if self.role is not Role.LEADER or self.current_term != args.term:
+            return  # a reply to a leadership that is over
+        progress.maybe_update(args.last_included_index)
+        self.replicate_conds[peer].notify()
 
     def _maybe_advance_commit_locked(self) -> bool:
         """Figure 2, leaders: if there is an N > commit_index that a majority has in its log
         and log[N].term == current_term, set commit_index = N. Only entries of the current
         term are committed by counting replicas (§5.4.2, figure 8)."""
-        matches = sorted([p.match_index for p in self.progress.values()] + [self.log.last_index])
-        majority_index = matches[len(matches) - (len(matches) // 2 + 1)]
+        majority_index = quorum_index([p.match_index for p in self.progress.values()] + [self.log.last_index])
         if majority_index <= self.commit_index or self.log.term_at(majority_index) != self.current_term:
             return False
-        self.commit_index = majority_index
+        self._commit_to_locked(majority_index)
         self._log_locked("CMIT", "commit up to %d", majority_index)
-        self.apply_cond.notify()
         return True
 
     # --- follower side ---------------------------------------------------------------------
@@ -143,67 +177,41 @@ class ReplicationMixin:
                 self._log_locked("DROP", "rejected %s: stale term", args)  # receiver rule 1
                 return reply
             self._hear_from_leader_locked(args.leader_id)
-            reply.success = self._accept_entries_locked(args, reply)
-            if reply.success:
-                self._log_locked("APND", "accepted %s", args)
+            accepted = self.log.maybe_append(args.prev_log_index, args.prev_log_term, args.entries, self.commit_index)
+            if accepted is None:
+                self._reject_locked(args, reply)
+                return reply
+            if accepted.changed:
+                self._persist_locked()
+            # Receiver rule 5: commit up to the leader's commit index, but no further than the
+            # last entry this RPC vouches for (later ones may yet be overwritten).
+            new_commit = min(args.leader_commit, accepted.last_new_index)
+            if new_commit > self.commit_index:
+                self._commit_to_locked(new_commit)
+                self._log_locked("CMIT", "commit up to %d (leader's %d)", new_commit, args.leader_commit)
+            reply.success = True
+            self._log_locked("APND", "accepted %s", args)
             return reply
 
-    def _hear_from_leader_locked(self, leader_id: int) -> None:
-        """A current leader spoke: a candidate steps down (§5.2), and the timer restarts."""
-        if self.role is Role.CANDIDATE:
-            self._become_follower_locked(self.current_term)
-        self.leader_id = leader_id
-        self._reset_election_timer_locked()
+    def _reject_locked(self, args: AppendEntriesArgs, reply: AppendEntriesReply) -> None:
+        """Receiver rule 2 failed: fill in the fast back-up hint."""
+        hint = self.log.conflict_hint(args.prev_log_index)
+        reply.x_term, reply.x_index, reply.x_len = hint.x_term, hint.x_index, hint.x_len
+        if hint.x_term == -1:
+            self._log_locked("DROP", "rejected prev=%d: my log ends at %d", args.prev_log_index, self.log.last_index)
+        else:
+            self._log_locked(
+                "DROP",
+                "rejected prev=(%d,T%d): mine is T%d from %d",
+                args.prev_log_index,
+                args.prev_log_term,
+                hint.x_term,
+                hint.x_index,
+            )
 
-    def _accept_entries_locked(self, args: AppendEntriesArgs, reply: AppendEntriesReply) -> bool:
-        prev, prev_term, entries = args.prev_log_index, args.prev_log_term, args.entries
-        if prev < self.log.snapshot_index:
-            # The batch starts inside our snapshot. Those entries are committed, so they
-            # match ours; consider only what follows the snapshot.
-            skip = self.log.snapshot_index - prev
-            if skip >= len(entries):
-                return True  # everything in the batch is already in the snapshot
-            prev, prev_term, entries = self.log.snapshot_index, self.log.snapshot_term, entries[skip:]
-        if not self._matches_locked(prev, prev_term, reply):
-            return False
-        if self._merge_locked(prev, entries):
-            self._persist_locked()
-        # Receiver rule 5: commit up to the leader's commit index, but no further than the
-        # last entry this RPC vouches for (later ones may yet be overwritten).
-        new_commit = min(args.leader_commit, prev + len(entries))
-        if new_commit > self.commit_index:
-            self.commit_index = new_commit
-            self._log_locked("CMIT", "commit up to %d (leader's %d)", new_commit, args.leader_commit)
-            self.apply_cond.notify()
-        return True
 
-    def _matches_locked(self, prev: int, prev_term: int, reply: AppendEntriesReply) -> bool:
-        """Receiver rule 2: does our log hold an entry at prev whose term is prev_term? If
-        not, fill in the fast back-up hints."""
-        if prev > self.log.last_index:
-            reply.x_len = self.log.last_index + 1
-            self._log_locked("DROP", "rejected prev=%d: my log ends at %d", prev, self.log.last_index)
-            return False
-        term = self.log.term_at(prev)
-        if term != prev_term:
-            reply.x_term, reply.x_index = term, self.log.first_index_of_term(prev)
-            reply.x_len = self.log.last_index + 1
-            self._log_locked("DROP", "rejected prev=(%d,T%d): mine is T%d from %d", prev, prev_term, term, reply.x_index)
-            return False
-        return True
-
-    def _merge_locked(self, prev: int, entries: list[LogEntry]) -> bool:
-        """Receiver rules 3-4: delete a conflicting entry and all after it, append entries
-        not already in the log. Entries that match stay, so a stale, reordered RPC cannot
-        cut off entries a later one appended. Returns whether the log changed."""
-        for offset, entry in enumerate(entries):
-            index = prev + 1 + offset
-            if index > self.log.last_index:
-                self.log.append(entries[offset:])
-                return True
-            if self.log.term_at(index) != entry.term:
-                assert index > self.commit_index, f"S{self.me}: truncating committed entry {index}"
-                self.log.truncate_from(index)
-                self.log.append(entries[offset:])
-                return True
-        return False
+def quorum_index(match_indexes: list[int]) -> int:
+    """The highest index held by a majority, given each peer's match index (the leader's
+    own is its last index): the median, rounding toward the smaller."""
+    matches = sorted(match_indexes)
+    return matches[len(matches) - (len(matches) // 2 + 1)]

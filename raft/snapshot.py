@@ -1,16 +1,15 @@
-"""Snapshots (§7, figure 13; lab 2D): the service's snapshot(), and InstallSnapshot on
-both sides, for followers that lag behind the leader's snapshot."""
+"""Snapshots (§7, figure 13; lab 2D): the service's snapshot(), and the InstallSnapshot
+receiver, for a follower that lags behind the leader's snapshot. (The leader sends
+snapshots from replication.py, with the rest of what it sends.)"""
 
 from __future__ import annotations
 
-import runtime
 from labrpc import handler
+from raft.core import RaftCore
 from raft.messages import ApplyMsg, InstallSnapshotArgs, InstallSnapshotReply
-from raft.progress import PeerProgress
-from raft.role import Role
 
 
-class SnapshotMixin:
+class Snapshots(RaftCore):
     def snapshot(self, index: int, snapshot: bytes) -> None:
         """The service has saved its state up through index in ``snapshot``: drop the log
         up through index (handout 2D). A snapshot older than ours is ignored."""
@@ -18,7 +17,9 @@ class SnapshotMixin:
             if index <= self.log.snapshot_index:
                 return
             if index > self.last_applied:
-                raise ValueError(f"S{self.me}: snapshot at {index} covers unapplied entries (applied {self.last_applied})")
+                raise ValueError(
+                    f"S{self.me}: snapshot at {index} covers unapplied entries (applied {self.last_applied})"
+                )
             self.log.compact_to(index)
             self._persist_locked(snapshot)
             self._log_locked("SNAP", "service snapshot at %d", index)
@@ -27,23 +28,6 @@ class SnapshotMixin:
         """Vestigial in 2022 (the handout: "simply return true"): Raft already installed the
         snapshot when InstallSnapshot arrived, and hands it to the service in log order."""
         return True
-
-    # --- leader side -----------------------------------------------------------------------
-
-    def _send_snapshot_locked(self, peer: int, progress: PeerProgress) -> None:
-        args = InstallSnapshotArgs(self.current_term, self.me, self.log.snapshot_index, self.log.snapshot_term,
-                                   self.persister.read_snapshot())
-        self._log_locked("SNAP", "sending snapshot at %d to S%d", args.last_included_index, peer)
-        runtime.go(self._call_follower, peer, progress, "Raft.InstallSnapshot", args,
-                   self._handle_install_snapshot_reply_locked, name=f"S{self.me}-snap-S{peer}")
-
-    def _handle_install_snapshot_reply_locked(self, peer: int, progress: PeerProgress, args: InstallSnapshotArgs,
-                                              reply: InstallSnapshotReply) -> None:
-        self._observe_term_locked(reply.term)
-        if self.role is not Role.LEADER or self.current_term != args.term:
-            return  # a reply to a leadership that is over
-        progress.maybe_update(args.last_included_index)
-        self.replicate_conds[peer].notify()
 
     # --- follower side ---------------------------------------------------------------------
 
@@ -54,19 +38,26 @@ class SnapshotMixin:
             self._observe_term_locked(args.term)
             reply = InstallSnapshotReply(self.current_term)
             if args.term < self.current_term:
-                self._log_locked("DROP", "rejected InstallSnapshot(T%d from S%d at %d): stale term", args.term,
-                                 args.leader_id, args.last_included_index)
+                self._log_locked(
+                    "DROP",
+                    "rejected InstallSnapshot(T%d from S%d at %d): stale term",
+                    args.term,
+                    args.leader_id,
+                    args.last_included_index,
+                )
                 return reply  # rule 1
             self._hear_from_leader_locked(args.leader_id)
             if args.last_included_index <= self.commit_index:
                 return reply  # we already hold everything it covers
             # Rules 6-7: keep entries after the snapshot if our log agrees at its end.
             self.log.reset_to_snapshot(args.last_included_index, args.last_included_term)
-            self.commit_index = args.last_included_index
+            self._commit_to_locked(args.last_included_index)
             self._persist_locked(args.data)
-            self.pending_snapshot = ApplyMsg(snapshot_valid=True, snapshot=args.data,
-                                             snapshot_term=args.last_included_term,
-                                             snapshot_index=args.last_included_index)
+            self.pending_snapshot = ApplyMsg(
+                snapshot_valid=True,
+                snapshot=args.data,
+                snapshot_term=args.last_included_term,
+                snapshot_index=args.last_included_index,
+            )
             self._log_locked("SNAP", "installed snapshot at %d from S%d", args.last_included_index, args.leader_id)
-            self.apply_cond.notify()
             return reply
