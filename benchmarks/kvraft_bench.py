@@ -17,10 +17,10 @@ from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 
-import runtime  # noqa: E402
-from kvraft.client import Clerk  # noqa: E402
-from kvraft.cluster import Cluster  # noqa: E402
-from tools.cli import ArgumentParser, number_in, run  # noqa: E402
+import runtime
+from kvraft.client import Clerk
+from kvraft.cluster import Cluster
+from tools.cli import ArgumentParser, number_in, run
 
 PEERS = (3, 5)
 CLIENTS = (1, 5, 20)

@@ -21,9 +21,9 @@ import time
 
 sys.path.insert(0, os.path.dirname(os.path.dirname(os.path.abspath(__file__))))
 
-from porcupine import CheckResult, Operation, check_operations_verbose, visualize  # noqa: E402
-from porcupine.models import APPEND, GET, PUT, KvInput, KvModel, KvOutput  # noqa: E402
-from tools.cli import ArgumentParser, int_in, number_in, run  # noqa: E402
+from porcupine import CheckResult, Operation, check_operations_verbose, visualize
+from porcupine.models import APPEND, GET, PUT, KvInput, KvModel, KvOutput
+from tools.cli import ArgumentParser, int_in, number_in, run
 
 MS = 1_000_000  # ns
 

@@ -16,10 +16,10 @@ from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 
-import raft  # noqa: E402
-import runtime  # noqa: E402
-from labrpc import Channel, Network, Server, Service  # noqa: E402
-from tools.cli import ArgumentParser, int_in, number_in, run  # noqa: E402
+import raft
+import runtime
+from labrpc import Channel, Network, Server, Service
+from tools.cli import ArgumentParser, int_in, number_in, run
 
 
 class Cluster:

@@ -25,10 +25,10 @@ from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 
-import runtime  # noqa: E402
-from runtime.sim import SimulationFailure, Simulator, ensure_fixed_hash_seed  # noqa: E402
-from tests import sim_plugin  # noqa: E402
-from tools.cli import ArgumentParser, int_in, run  # noqa: E402
+import runtime
+from runtime.sim import SimulationFailure, Simulator, ensure_fixed_hash_seed
+from tests import sim_plugin
+from tools.cli import ArgumentParser, int_in, run
 
 # Fixed, so that figures taken on different days compare: 2A-2D and 3A-3B, cheap and costly.
 TESTS = [

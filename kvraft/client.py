@@ -79,7 +79,8 @@ class Clerk:
                 ok, reply = self.servers[self.leader].call(method, args)
                 if ok and reply.err != ERR_WRONG_LEADER:
                     if debug.enabled("CLNT"):
-                        debug.log("CLNT", f"C{self.client_id % 10000} {method} seq={args.seq} done by {self.leader}: {reply}")
+                        who = f"C{self.client_id % 10000}"
+                        debug.log("CLNT", f"{who} {method} seq={args.seq} done by {self.leader}: {reply}")
                     return reply
                 self.leader = (self.leader + 1) % n
             self._closed.wait(RETRY_PAUSE_S)

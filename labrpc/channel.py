@@ -18,7 +18,8 @@ per value when the receiver keeps up, which is most of what an apply channel cos
 from __future__ import annotations
 
 from collections import deque
-from typing import Any, Generic, Iterator, TypeVar
+from collections.abc import Iterator
+from typing import Any, Generic, TypeVar
 
 import runtime
 

@@ -41,7 +41,8 @@ from __future__ import annotations
 
 import dataclasses
 import struct
-from typing import Any, Callable, TypeVar
+from collections.abc import Callable
+from typing import Any, TypeVar
 
 __all__ = ["CodecError", "Encoded", "encoded_list", "encode_part", "register", "encode", "decode"]
 
@@ -150,7 +151,9 @@ class _Encoder:
     def refuse(self, v: Any, where: str, depth: int) -> None:
         kind = type(v).__qualname__
         hint = " (register it with labrpc.codec.register)" if dataclasses.is_dataclass(v) else ""
-        raise CodecError(f"labgob: cannot encode {where or 'value'}: type {kind} is not a plain value or registered dataclass{hint}")
+        raise CodecError(
+            f"labgob: cannot encode {where or 'value'}: type {kind} is not a plain value or registered dataclass{hint}"
+        )
 
     def encoded(self, v: Encoded, where: str, depth: int) -> None:
         self.out += v.data
@@ -346,7 +349,7 @@ class _Decoder:
         values = [self.value(depth) for _ in _field_names[cls]]
         try:
             return cls(*values)
-        except Exception as e:  # e.g. a __post_init__ that checks its fields
+        except Exception as e:  # noqa: BLE001 - whatever the class's __init__/__post_init__ raises is a refusal
             raise CodecError(f"labgob: {cls.__qualname__}{tuple(values)!r:.80} refused its fields: {e}") from None
 
 

@@ -33,8 +33,9 @@ its trace hash, so two runs that deliver requests in different orders differ in 
 from __future__ import annotations
 
 import enum
+from collections.abc import Callable, Hashable
 from dataclasses import dataclass
-from typing import Any, Callable, Hashable
+from typing import Any
 
 import runtime
 from labrpc import codec

@@ -12,7 +12,8 @@ handler is its name in CamelCase, as in the course: ``append_entries`` answers
 
 from __future__ import annotations
 
-from typing import Any, Callable, TypeVar
+from collections.abc import Callable
+from typing import Any, TypeVar
 
 import runtime
 from labrpc import codec

@@ -13,9 +13,9 @@ import importlib.util
 import os
 import sys
 import tempfile
+from collections.abc import Callable, Iterable
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Callable, Iterable
 
 MapFn = Callable[[str, str], Iterable[tuple[str, str]]]
 ReduceFn = Callable[[str, list[str]], str]

@@ -29,8 +29,8 @@ import signal
 import sys
 import threading
 import time
+from collections.abc import Callable
 from dataclasses import asdict, dataclass, field
-from typing import Callable
 
 from mr import rpc
 from mr.common import TEMP_PREFIX, check_inputs, intermediate_name, output_name, remove_quietly

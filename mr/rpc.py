@@ -23,8 +23,9 @@ import socket
 import socketserver
 import threading
 import xmlrpc.client
+from collections.abc import Callable
 from dataclasses import asdict, dataclass, field
-from typing import Any, Callable, TypeVar
+from typing import Any, TypeVar
 from xmlrpc.server import SimpleXMLRPCDispatcher, SimpleXMLRPCRequestHandler
 
 SOCKET_ENV = "MR_SOCKET"

@@ -19,7 +19,8 @@ import sys
 import traceback
 
 from mr.common import AppError, check_inputs, create_temp, format_output, load_app, output_name, read_input
-from tools.cli import ArgumentParser, run as run_program
+from tools.cli import ArgumentParser
+from tools.cli import run as run_program
 
 OUTPUT = output_name(0)
 
@@ -74,7 +75,7 @@ def main(argv: list[str] | None = None) -> int:
     except AppError as e:
         print(f"mr.sequential: {e}", file=sys.stderr)
         return 1
-    except Exception as e:
+    except Exception as e:  # noqa: BLE001 - the app's own bug: one line saying where, not a traceback
         where = traceback.extract_tb(e.__traceback__)[-1]
         print(f"mr.sequential: the app raised: {type(e).__name__}: {e} (at {where.filename}:{where.lineno})",
               file=sys.stderr)

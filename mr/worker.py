@@ -28,8 +28,19 @@ import time
 import traceback
 
 from mr import rpc
-from mr.common import (AppError, MapFn, ReduceFn, create_temp, format_output, ihash, intermediate_name,
-                       load_app, output_name, read_input, remove_quietly)
+from mr.common import (
+    AppError,
+    MapFn,
+    ReduceFn,
+    create_temp,
+    format_output,
+    ihash,
+    intermediate_name,
+    load_app,
+    output_name,
+    read_input,
+    remove_quietly,
+)
 from tools.cli import ArgumentParser, run
 
 # A worker that has never reached the coordinator retries this long, every CONNECT_RETRY_S:

@@ -45,8 +45,8 @@ from __future__ import annotations
 
 import time
 from collections import deque
-from dataclasses import dataclass, field
 from collections.abc import Sequence
+from dataclasses import dataclass, field
 from typing import Any
 
 from porcupine.model import CheckResult, Event, EventKind, Model, Operation, shallow_equal

@@ -16,8 +16,8 @@ Two ways to write a history:
 from __future__ import annotations
 
 import enum
-from dataclasses import dataclass
 from collections.abc import Callable, Sequence
+from dataclasses import dataclass
 from typing import Any
 
 

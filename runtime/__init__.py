@@ -31,7 +31,8 @@ import random as _random
 import threading as _threading
 import time as _time
 import weakref as _weakref
-from typing import Any, Callable
+from collections.abc import Callable
+from typing import Any
 
 Lock = _threading.Lock
 Condition = _threading.Condition

@@ -44,9 +44,10 @@ import sys
 import threading as _threading
 import zlib
 from array import array
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from functools import partial
-from typing import Any, Callable
+from typing import Any
 
 from greenlet import getcurrent, greenlet
 
@@ -162,13 +163,13 @@ class Simulator:
 
     # --- the facade's names (runtime.install binds these) ----------------------------------
 
-    def Lock(self) -> SimLock:  # noqa: N802 - the facade's name
+    def Lock(self) -> SimLock:
         return SimLock(self)
 
-    def Condition(self, lock: SimLock | None = None) -> SimCondition:  # noqa: N802
+    def Condition(self, lock: SimLock | None = None) -> SimCondition:
         return SimCondition(self, lock)
 
-    def Event(self) -> SimEvent:  # noqa: N802
+    def Event(self) -> SimEvent:
         return SimEvent(self)
 
     def now(self) -> float:
@@ -495,7 +496,7 @@ class Simulator:
         lines = []
         for thread in threads:
             # A parked greenlet's frame is where it switched away; the running one's is ours.
-            frame = sys._getframe() if thread is self.current else thread.glet.gr_frame  # noqa: SLF001
+            frame = sys._getframe() if thread is self.current else thread.glet.gr_frame
             lines.append(f"{thread.name}: {thread.blocked_on or 'runnable'} at {_where(frame)}")
         return lines
 

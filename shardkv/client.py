@@ -18,7 +18,8 @@ applies once even if it is retried at another group after its shard moved.
 
 from __future__ import annotations
 
-from typing import Any, Callable
+from collections.abc import Callable
+from typing import Any
 
 import runtime
 from labrpc import ClientEnd, debug

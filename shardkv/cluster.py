@@ -27,8 +27,9 @@ Every method that changes the cluster logs a TEST line (PY6824_DEBUG=TEST).
 from __future__ import annotations
 
 import string
+from collections.abc import Callable
 from dataclasses import dataclass, field
-from typing import Any, Callable
+from typing import Any
 
 import runtime
 import shardctrler.server

@@ -22,7 +22,8 @@ Debug topics: CONF (configurations), MIGR (shards pulled and installed), GC (del
 
 from __future__ import annotations
 
-from typing import TYPE_CHECKING, Any, Callable
+from collections.abc import Callable
+from typing import TYPE_CHECKING, Any
 
 import runtime
 from labrpc import ClientEnd, debug

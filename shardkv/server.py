@@ -33,7 +33,7 @@ Reconfiguration (migration.py), run by the group's leader:
 
 from __future__ import annotations
 
-from typing import Callable
+from collections.abc import Callable
 
 import runtime
 from labrpc import ClientEnd, debug, handler

@@ -61,7 +61,8 @@ SEED_MARKER = "##py6824-seed "
 def pytest_addoption(parser: pytest.Parser) -> None:
     group = parser.getgroup("py6824 simulation")
     group.addoption("--sim", action="store_true", default=False,
-                    help="run the raft, kvraft, rsm, shardctrler and shardkv tests in deterministic simulation (virtual time)")
+                    help="run the raft, kvraft, rsm, shardctrler and shardkv tests in deterministic simulation"
+                         " (virtual time)")
     group.addoption("--seed", type=int, default=None, metavar="N",
                     help="the simulation's seed (default: a fresh one, printed)")
     group.addoption("--seeds", type=_seed_list, default=None, metavar="S1,S2,...",

@@ -22,7 +22,8 @@ import signal
 import sys
 import tempfile
 from collections import Counter
-from typing import Any, Callable
+from collections.abc import Callable
+from typing import Any
 
 import runtime
 from kvraft.client import ClerkClosed

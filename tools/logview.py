@@ -18,8 +18,9 @@ occurred.
 TOPICS are comma-separated codes or names: TIMR/timer, VOTE/vote, LEAD/leader, APND/append,
 CMIT/commit, APLY/apply, PERS/persist, SNAP/snapshot, DROP/drop, CLNT/client, KVSV/kvserver,
 CTRL/ctrler, SKV/shardkv, CONF/config, MIGR/migrate, GC/gc, TEST/test (Lab 4's shardkv log:
-``--only conf,migr,gc,test`` is the story of its configurations and shard moves). ``--only`` and ``--ignore`` apply to every debug line, TEST included. ``--from`` /
-``--to`` keep debug lines with FROM <= ms <= TO, and the other lines that follow them.
+``--only conf,migr,gc,test`` is the story of its configurations and shard moves). ``--only`` and
+``--ignore`` apply to every debug line, TEST included. ``--from`` / ``--to`` keep debug lines with
+FROM <= ms <= TO, and the other lines that follow them.
 
 Colour when stdout is a terminal; plain text (no escape codes, 160 columns unless ``--width``
 or $COLUMNS says otherwise) when it is not, or with ``--plain``.
@@ -38,8 +39,7 @@ from rich.table import Table
 from rich.text import Text
 
 from tools.cli import EXIT_USAGE, ArgumentParser, int_in, run
-from tools.debuglog import (DebugLine, Entry, NotADebugLog, OtherLine, peers_of, read_entries, topic_codes,
-                            topic_colour)
+from tools.debuglog import DebugLine, Entry, NotADebugLog, OtherLine, peers_of, read_entries, topic_codes, topic_colour
 
 PLAIN_WIDTH = 160  # wide enough for five peer columns of useful width
 MIN_WIDTH, MAX_WIDTH = 40, 10_000  # --width: below 40 a column holds a few letters at most

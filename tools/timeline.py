@@ -791,7 +791,7 @@ def _lane_tip(lane: Lane, grouped: bool) -> str:
 def _lane_labels(tl: Timeline) -> str:
     rows = [f'<text x="6" y="{AXIS_H + TESTER_H // 2 + 4}" class="who">tester</text>']
     names = [lane_name(lane, tl.grouped) for lane in tl.lanes]
-    for i, (lane, name) in enumerate(zip(tl.lanes, names)):
+    for i, (lane, name) in enumerate(zip(tl.lanes, names, strict=True)):
         rows.append(f'<text x="6" y="{_band_mid(i) + 5}" class="who peer">{html.escape(name)}'
                     f'<title>{html.escape(_lane_tip(lane, tl.grouped))}</title></text>')
     width = max([58] + [14 + 8 * len(name) for name in names])  # bold 12px monospace: ~7.3 px a letter
@@ -820,7 +820,10 @@ def _legend_mark(kind: str) -> str:
     topic = {"config": "CONF", "shard-in": "MIGR"}.get(kind, "GC")
     colour = topic_colour(topic)
     return {
-        "config": f'<line y1="-6" y2="6" stroke="{colour}" stroke-width="2"/><path d="M0,-6 L7,-3 L0,0 Z" fill="{colour}"/>',
+        "config": (
+            f'<line y1="-6" y2="6" stroke="{colour}" stroke-width="2"/>'
+            f'<path d="M0,-6 L7,-3 L0,0 Z" fill="{colour}"/>'
+        ),
         "shard-in": f'<path d="M-4,4 L4,4 L0,-4 Z" fill="{colour}"/>',
         "shard-gc": f'<path d="M-3,-3 L3,3 M3,-3 L-3,3" stroke="{colour}" stroke-width="2"/>',
         "shard-settled": f'<circle r="3" fill="#fff" stroke="{colour}" stroke-width="1.5"/>',

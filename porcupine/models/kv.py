@@ -13,8 +13,8 @@ with ``KvOutput()`` (value "") for put and append, and times as ints (ns, monoto
 
 from __future__ import annotations
 
-from dataclasses import dataclass
 from collections.abc import Sequence
+from dataclasses import dataclass
 from typing import Any
 
 from porcupine.model import Event, EventKind, Model, Operation

@@ -78,7 +78,9 @@ values = st.recursive(
         | st.dictionaries(keys, inner, max_size=4)
         | st.builds(Bundle, st.lists(inner, max_size=4))
         | st.builds(Tree, inner, inner)
-        | st.builds(Layout, st.integers(), st.lists(inner, max_size=10), st.dictionaries(st.integers(), inner, max_size=3))
+        | st.builds(
+            Layout, st.integers(), st.lists(inner, max_size=10), st.dictionaries(st.integers(), inner, max_size=3)
+        )
     ),
     max_leaves=25,
 )
@@ -91,7 +93,7 @@ def same(a: Any, b: Any) -> bool:
     if isinstance(a, float):
         return (math.isnan(a) and math.isnan(b)) or (a == b and math.copysign(1, a) == math.copysign(1, b))
     if isinstance(a, (list, tuple)):
-        return len(a) == len(b) and all(same(x, y) for x, y in zip(a, b))
+        return len(a) == len(b) and all(same(x, y) for x, y in zip(a, b, strict=True))
     if isinstance(a, dict):
         return list(a) == list(b) and all(same(a[k], b[k]) for k in a)
     if hasattr(a, "__dataclass_fields__"):

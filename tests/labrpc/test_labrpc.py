@@ -329,7 +329,7 @@ def test_benchmark():
         _, (e,) = make_junk_server(net, "server99")
         n = 100_000
         t0 = runtime.now()
-        for i in range(n):
+        for _ in range(n):
             ok, reply = e.call("JunkServer.Handler2", 111)
             assert ok and reply == "handler2-111", f"wrong reply from Handler2: {reply!r}"
         elapsed = runtime.now() - t0

@@ -15,8 +15,7 @@ from pathlib import Path
 
 import pytest
 
-from tests.cli_check import (QUICK_S, assert_help, assert_interrupted_quietly, assert_refused, program_env, run,
-                             start)
+from tests.cli_check import QUICK_S, assert_help, assert_interrupted_quietly, assert_refused, program_env, run, start
 from tests.mr.mrjob import APPS, Job
 
 WC = str(APPS / "wc.py")

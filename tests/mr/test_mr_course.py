@@ -31,7 +31,7 @@ def passed(name: str) -> None:
 def assert_same_output(job: Job, got: list[str], want: list[str], what: str) -> None:
     if got == want:
         return
-    diff = next((i for i, (g, w) in enumerate(zip(got, want)) if g != w), min(len(got), len(want)))
+    diff = next((i for i, (g, w) in enumerate(zip(got, want, strict=False)) if g != w), min(len(got), len(want)))
     first = f"line {diff}: got {got[diff:diff + 1]}, want {want[diff:diff + 1]}"
     raise AssertionError(f"{what}: {len(got)} lines, want {len(want)}; first difference at {first}\n"
                          f"{job.describe()}")

@@ -61,7 +61,7 @@ def test_partial_linearizations_match_porcupines_bookkeeping():
     for _ in range(CASES):
         history = mutate(rng, random_ok_history(rng, rng.randint(2, 7), ["a"]))
         result, info = check_operations_verbose(KvModel, history, 0)
-        for entries, partials in zip(info.history, info.partial_linearizations):
+        for entries, partials in zip(info.history, info.partial_linearizations, strict=True):
             assert set(partials) == reference_partials(KvModel, entries), history
             compared += result is CheckResult.ILLEGAL
     assert compared > CASES // 10

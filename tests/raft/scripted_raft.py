@@ -28,7 +28,9 @@ class ScriptedRaft:
         runtime.go(self._apply_thread, name=f"scripted-S{me}-applier")
 
     @staticmethod
-    def factory(made: list[ScriptedRaft]) -> Callable[[list[ClientEnd], int, Persister, Channel[ApplyMsg]], ScriptedRaft]:
+    def factory(
+        made: list[ScriptedRaft],
+    ) -> Callable[[list[ClientEnd], int, Persister, Channel[ApplyMsg]], ScriptedRaft]:
         """raft.make's signature; every instance made is appended to ``made``."""
         def make(peers: list[ClientEnd], me: int, persister: Persister, apply_ch: Channel[ApplyMsg]) -> ScriptedRaft:
             rf = ScriptedRaft(me, apply_ch)

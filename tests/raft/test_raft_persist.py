@@ -3,8 +3,8 @@ and is left as it was; a command the codec cannot carry never reaches the log.""
 
 from __future__ import annotations
 
+from collections.abc import Iterator
 from dataclasses import dataclass
-from typing import Iterator
 
 import pytest
 

@@ -10,8 +10,8 @@ from typing import Any
 
 import pytest
 
-import runtime
 import rsm.rsm as rsm_module
+import runtime
 from labrpc import Channel, Network, Server, Service, codec
 from raft import ApplyMsg, Persister
 from raft.persist import CorruptStateError

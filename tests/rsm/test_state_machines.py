@@ -3,7 +3,8 @@ naming what is wrong) and change nothing; what snapshot() gives, restore() takes
 
 from __future__ import annotations
 
-from typing import Any, Callable
+from collections.abc import Callable
+from typing import Any
 
 import pytest
 

@@ -357,7 +357,7 @@ def test_stress_gives_each_sim_iteration_its_own_seed_and_replay():
     specs = [stress.build_iteration(opts, "tests/raft/test_raft.py::test_x_2a", i) for i in (1, 2, 3)]
     seeds = [spec.metadata["seed"] for spec in specs]
     assert len(set(seeds)) == 3
-    assert all(f"--seed={s}" in spec.argv and "--sim" in spec.argv for s, spec in zip(seeds, specs))
+    assert all(f"--seed={s}" in spec.argv and "--sim" in spec.argv for s, spec in zip(seeds, specs, strict=True))
     assert all(spec.env["PYTHONHASHSEED"] == "0" for spec in specs)
     assert specs[0].metadata["replay"] == f"pytest --sim --seed {seeds[0]} tests/raft/test_raft.py::test_x_2a"
     again = stress.parse_args(["--sim", "--base-seed", "7", "2A"])

@@ -60,7 +60,7 @@ def test_moves_as_few_shards_as_possible(case: tuple[list[int], set[int]]) -> No
     shards, gids = case
     if not gids:
         return
-    moved = sum(1 for before, after in zip(shards, rebalance(shards, gids)) if before != after)
+    moved = sum(1 for before, after in zip(shards, rebalance(shards, gids), strict=True) if before != after)
     assert moved == fewest_moves(shards, gids)
 
 

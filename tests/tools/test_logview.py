@@ -15,8 +15,9 @@ from pathlib import Path
 import pytest
 from rich.console import Console
 
-ROOT = Path(__file__).resolve().parents[2]
 from tools import debuglog, logview
+
+ROOT = Path(__file__).resolve().parents[2]
 
 FIXTURES = Path(__file__).parent / "fixtures"
 RE_ELECTION = FIXTURES / "raft_2a.log"

@@ -19,8 +19,9 @@ from pathlib import Path
 
 import pytest
 
-ROOT = Path(__file__).resolve().parents[2]
 from tools import stress
+
+ROOT = Path(__file__).resolve().parents[2]
 
 # Generous: these only bound a broken runner; a healthy run takes a few seconds.
 RUN_LIMIT_S = 120

@@ -11,8 +11,9 @@ from pathlib import Path
 
 import pytest
 
-ROOT = Path(__file__).resolve().parents[2]
 from tools import debuglog, timeline
+
+ROOT = Path(__file__).resolve().parents[2]
 
 FIXTURES = Path(__file__).parent / "fixtures"
 RE_ELECTION = FIXTURES / "raft_2a.log"
