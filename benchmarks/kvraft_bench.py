@@ -64,8 +64,12 @@ def run_one(peers: int, clients: int, seconds: float) -> Result:
         cluster.make_client(cluster.all()).get("warm-up")  # wait for a leader
         stop = runtime.Event()
         per_client: list[list[float]] = [[] for _ in range(clients)]
-        threads = [runtime.go(_clerk_loop, cluster.make_client(cluster.all()), cli, stop, per_client[cli],
-                              name=f"bench-clerk-{cli}") for cli in range(clients)]
+        threads = [
+            runtime.go(
+                _clerk_loop, cluster.make_client(cluster.all()), cli, stop, per_client[cli], name=f"bench-clerk-{cli}"
+            )
+            for cli in range(clients)
+        ]
         started = runtime.now()
         runtime.sleep(seconds)
         stop.set()
@@ -80,16 +84,20 @@ def run_one(peers: int, clients: int, seconds: float) -> Result:
 
 def main(argv: list[str] | None = None) -> int:
     parser = ArgumentParser(prog="kvraft_bench.py", description=__doc__.split("\n\n")[0])
-    parser.add_argument("--seconds", type=number_in(3600, "seconds"), default=5.0,
-                        help="run time per configuration (default 5)")
+    parser.add_argument(
+        "--seconds", type=number_in(3600, "seconds"), default=5.0, help="run time per configuration (default 5)"
+    )
     args = parser.parse_args(argv)
     print(f"kvraft benchmark: reliable network, no snapshots, {args.seconds:.0f} s per row, {os.cpu_count()} CPUs")
     print(f"{'peers':>5} {'clients':>7} {'ops':>7} {'ops/s':>8} {'p50 ms':>8} {'p99 ms':>8}")
     for peers in PEERS:
         for clients in CLIENTS:
             r = run_one(peers, clients, args.seconds)
-            print(f"{r.peers:>5} {r.clients:>7} {r.ops:>7} {r.ops_per_s:>8.1f} "
-                  f"{r.percentile_ms(50):>8.2f} {r.percentile_ms(99):>8.2f}", flush=True)
+            print(
+                f"{r.peers:>5} {r.clients:>7} {r.ops:>7} {r.ops_per_s:>8.1f} "
+                f"{r.percentile_ms(50):>8.2f} {r.percentile_ms(99):>8.2f}",
+                flush=True,
+            )
     return 0
 
 

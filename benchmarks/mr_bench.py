@@ -45,8 +45,11 @@ reduce = wc.reduce
 
 
 def env_for(socket_path: str) -> dict[str, str]:
-    return dict(os.environ, MR_SOCKET=socket_path,
-                PYTHONPATH=os.pathsep.join(p for p in (str(REPO), os.environ.get("PYTHONPATH")) if p))
+    return dict(
+        os.environ,
+        MR_SOCKET=socket_path,
+        PYTHONPATH=os.pathsep.join(p for p in (str(REPO), os.environ.get("PYTHONPATH")) if p),
+    )
 
 
 def sorted_output(folder: Path) -> list[str]:
@@ -59,13 +62,15 @@ def sorted_output(folder: Path) -> list[str]:
 def run_sequential(folder: Path, inputs: list[Path]) -> tuple[float, list[str]]:
     folder.mkdir()
     start = time.monotonic()
-    subprocess.run([sys.executable, "-m", "mr.sequential", str(WC), *map(str, inputs)], cwd=folder,
-                   env=env_for(""), check=True)
+    subprocess.run(
+        [sys.executable, "-m", "mr.sequential", str(WC), *map(str, inputs)], cwd=folder, env=env_for(""), check=True
+    )
     return time.monotonic() - start, sorted_output(folder)
 
 
-def run_job(folder: Path, inputs: list[Path], apps: list[Path], coordinator_opts: tuple[str, ...] = ()
-            ) -> tuple[float, list[str]]:
+def run_job(
+    folder: Path, inputs: list[Path], apps: list[Path], coordinator_opts: tuple[str, ...] = ()
+) -> tuple[float, list[str]]:
     """One job: coordinator, then one worker per app; returns (seconds, sorted output)."""
     folder.mkdir()
     sock = str(folder / "s.sock")
@@ -74,9 +79,14 @@ def run_job(folder: Path, inputs: list[Path], apps: list[Path], coordinator_opts
     with open(folder / "log.txt", "wb") as log:
         # The job's processes share a process group of their own, the coordinator's, so that
         # one kill ends them all, even a worker whose start Ctrl-C interrupted.
-        coordinator = subprocess.Popen([sys.executable, "-m", "mr.coordinator", *coordinator_opts,
-                                        *map(str, inputs)], cwd=folder, env=env, stdout=log, stderr=log,
-                                       process_group=0)
+        coordinator = subprocess.Popen(
+            [sys.executable, "-m", "mr.coordinator", *coordinator_opts, *map(str, inputs)],
+            cwd=folder,
+            env=env,
+            stdout=log,
+            stderr=log,
+            process_group=0,
+        )
         processes.append(coordinator)
         try:
             deadline = time.monotonic() + 30
@@ -85,8 +95,17 @@ def run_job(folder: Path, inputs: list[Path], apps: list[Path], coordinator_opts
                     raise RuntimeError(f"coordinator did not start; see {folder / 'log.txt'}")
                 time.sleep(0.01)
             start = time.monotonic()
-            workers = [subprocess.Popen([sys.executable, "-m", "mr.worker", str(app)], cwd=folder, env=env,
-                                        stdout=log, stderr=log, process_group=coordinator.pid) for app in apps]
+            workers = [
+                subprocess.Popen(
+                    [sys.executable, "-m", "mr.worker", str(app)],
+                    cwd=folder,
+                    env=env,
+                    stdout=log,
+                    stderr=log,
+                    process_group=coordinator.pid,
+                )
+                for app in apps
+            ]
             processes += workers
             # Workers exit only once the job is over (test-mr.sh's early exit test), so the first
             # exit marks the job's end; a straggler may still be busy with a copy nobody needs.
@@ -165,8 +184,7 @@ def bench_straggler(work: Path, repeat: int) -> None:
 
 def main(argv: list[str] | None = None) -> int:
     parser = ArgumentParser(prog="mr_bench.py", description=__doc__.split("\n\n")[0])
-    parser.add_argument("--mb", type=number_in(10_000, "MB"), default=40.0,
-                        help="corpus size for the speed-up figures")
+    parser.add_argument("--mb", type=number_in(10_000, "MB"), default=40.0, help="corpus size for the speed-up figures")
     parser.add_argument("--files", type=int_in(1, 1000), default=16, help="corpus files (map tasks)")
     parser.add_argument("--workers", type=int_list(1, 64), default=[1, 2, 4], help="worker counts to time")
     parser.add_argument("--repeat", type=int_in(1, 100), default=1, help="runs per figure; the best is printed")

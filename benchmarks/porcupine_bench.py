@@ -89,8 +89,7 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--ops", type=int_in(1, 100_000), default=2000)
     parser.add_argument("--keys", type=int_in(1, 10_000), default=10)
     parser.add_argument("--seed", type=int, default=1)
-    parser.add_argument("--timeout", type=number_in(3600, "seconds"), default=10.0,
-                        help="checker timeout, seconds")
+    parser.add_argument("--timeout", type=number_in(3600, "seconds"), default=10.0, help="checker timeout, seconds")
     args = parser.parse_args(argv)
 
     rng = random.Random(args.seed)
@@ -103,8 +102,11 @@ def main(argv: list[str] | None = None) -> int:
 
     bad = make_stale(history, rng)
     if bad is None:
-        print("porcupine_bench.py: no get in the history read a value, so none can be made stale; "
-              "use more --ops or fewer --keys", file=sys.stderr)
+        print(
+            "porcupine_bench.py: no get in the history read a value, so none can be made stale; "
+            "use more --ops or fewer --keys",
+            file=sys.stderr,
+        )
         return 1
     (result, info), elapsed = timed(check_operations_verbose, KvModel, bad, args.timeout)
     print(f"one stale get:            {result}  in {elapsed * 1000:7.1f} ms")

@@ -113,13 +113,12 @@ def latency(cluster: Cluster, samples: int) -> tuple[float, float]:
 
 
 def main(argv: list[str] | None = None) -> int:
-    parser = ArgumentParser(prog="raft_bench.py", description=__doc__,
-                            formatter_class=argparse.RawDescriptionHelpFormatter)
-    parser.add_argument("--seconds", type=number_in(3600, "seconds"), default=3.0,
-                        help="length of the throughput run")
+    parser = ArgumentParser(
+        prog="raft_bench.py", description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter
+    )
+    parser.add_argument("--seconds", type=number_in(3600, "seconds"), default=3.0, help="length of the throughput run")
     parser.add_argument("--callers", type=int_in(1, 1000), default=8, help="threads calling start() at once")
-    parser.add_argument("--samples", type=int_in(1, 100_000), default=300,
-                        help="sequential commands timed for latency")
+    parser.add_argument("--samples", type=int_in(1, 100_000), default=300, help="sequential commands timed for latency")
     args = parser.parse_args(argv)
     print(f"{'peers':>5} {'applied cmds/s':>15} {'median ms':>10} {'p99 ms':>8}")
     for n in (3, 5):

@@ -61,8 +61,10 @@ class Figures:
 
     def line(self) -> str:
         failed = f"  ({self.failed} failed)" if self.failed else ""
-        return (f"{self.name:<38} {self.seeds:>5} {self.wall_s:>8.1f} {self.cpu_s:>8.1f} "
-                f"{self.seeds / self.wall_s:>8.3f} {self.seeds / self.cpu_s:>10.3f}{failed}")
+        return (
+            f"{self.name:<38} {self.seeds:>5} {self.wall_s:>8.1f} {self.cpu_s:>8.1f} "
+            f"{self.seeds / self.wall_s:>8.3f} {self.seeds / self.cpu_s:>10.3f}{failed}"
+        )
 
 
 def run_seeds(name: str, test_fn: Callable[[], object], seeds: list[int]) -> Figures:
@@ -130,12 +132,16 @@ def main(argv: list[str] | None = None) -> int:
     args = parser.parse_args(argv)
     ensure_fixed_hash_seed()  # the same runs as pytest --sim, whose seeds replay under PYTHONHASHSEED
     seeds = list(range(args.base_seed, args.base_seed + args.seeds))
-    tests = [(name, getattr(__import__(module, fromlist=[name]), name))  # imported before any clock starts
-             for module, name in TESTS if args.only in name]
+    tests = [
+        (name, getattr(__import__(module, fromlist=[name]), name))  # imported before any clock starts
+        for module, name in TESTS
+        if args.only in name
+    ]
     if not tests:
         parser.error(f"no test name contains {args.only!r}")
-    print(f"sim_bench: {len(tests)} tests x seeds {seeds[0]}..{seeds[-1]}; {os.cpu_count()} CPUs; "
-          f"load average {_load()}")
+    print(
+        f"sim_bench: {len(tests)} tests x seeds {seeds[0]}..{seeds[-1]}; {os.cpu_count()} CPUs; load average {_load()}"
+    )
     print(f"{'test':<38} {'seeds':>5} {'wall s':>8} {'CPU s':>8} {'seeds/s':>8} {'seeds/CPU-s':>10}")
     total = Figures("TOTAL")
     for name, test_fn in tests:

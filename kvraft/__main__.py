@@ -132,8 +132,10 @@ class Demo:
 
     def run(self) -> int:
         a = self.args
-        print(f"kvraft: {a.peers} peers, {a.clients} clients, {a.keys} keys, {a.seconds:.0f} s, "
-              f"maxraftstate {a.maxraftstate}")
+        print(
+            f"kvraft: {a.peers} peers, {a.clients} clients, {a.keys} keys, {a.seconds:.0f} s, "
+            f"maxraftstate {a.maxraftstate}"
+        )
         clients_done = []
         for cli in range(a.clients):
             done = runtime.Event()
@@ -158,11 +160,15 @@ class Demo:
         terms = self.stats.leader_terms
         print(f"elections: leaders seen in {len(terms)} terms (highest term {max(terms, default=0)})")
         chaos = self.stats.chaos
-        print(f"chaos: {chaos['crash']} crashes and restarts, {chaos['partition']} partitions, "
-              f"{chaos['unreliable']} unreliable spells")
+        print(
+            f"chaos: {chaos['crash']} crashes and restarts, {chaos['partition']} partitions, "
+            f"{chaos['unreliable']} unreliable spells"
+        )
         snapshots = sum(kv.snapshots_taken for kv in self.stats.servers_seen)
-        print(f"snapshots taken: {snapshots}; largest Raft state {self.cluster.log_size()} bytes, "
-              f"largest snapshot {self.cluster.snapshot_size()} bytes")
+        print(
+            f"snapshots taken: {snapshots}; largest Raft state {self.cluster.log_size()} bytes, "
+            f"largest snapshot {self.cluster.snapshot_size()} bytes"
+        )
         print(f"RPCs: {self.cluster.rpc_total()}")
         if unfinished:
             print(f"warning: {unfinished} clients did not finish their last operation")
@@ -175,8 +181,9 @@ class Demo:
 def parse_args(argv: list[str]) -> argparse.Namespace:
     """The options, checked: a bad value is one usage error now, not a traceback minutes later."""
     parser = ArgumentParser(prog="python -m kvraft", description=__doc__.split("\n\n")[0])
-    parser.add_argument("--seconds", type=number_in(unit="seconds"), default=20.0,
-                        help="how long the clients run (default 20)")
+    parser.add_argument(
+        "--seconds", type=number_in(unit="seconds"), default=20.0, help="how long the clients run (default 20)"
+    )
     parser.add_argument("--clients", type=int_in(1), default=5, help="concurrent clerks (default 5)")
     parser.add_argument("--peers", type=int_in(1), default=5, help="kvraft servers (default 5)")
     parser.add_argument("--keys", type=int_in(1), default=5, help="keys the clients share (default 5)")

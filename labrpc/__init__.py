@@ -8,5 +8,15 @@ from labrpc.channel import Channel, ChannelClosed
 from labrpc.network import ClientEnd, Fate, Network, set_observer
 from labrpc.service import Server, Service, UnknownMethod, handler
 
-__all__ = ["Channel", "ChannelClosed", "ClientEnd", "Fate", "Network", "Server", "Service", "UnknownMethod", "handler",
-           "set_observer"]
+__all__ = [
+    "Channel",
+    "ChannelClosed",
+    "ClientEnd",
+    "Fate",
+    "Network",
+    "Server",
+    "Service",
+    "UnknownMethod",
+    "handler",
+    "set_observer",
+]

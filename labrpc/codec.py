@@ -48,8 +48,22 @@ __all__ = ["CodecError", "Encoded", "encoded_list", "encode_part", "register", "
 
 T = TypeVar("T")
 
-(_NONE, _FALSE, _TRUE, _INT, _FLOAT, _STR, _BYTES, _LIST, _TUPLE, _DICT, _NEW_STRUCT, _STRUCT,
- _PART, _BIG_INT) = range(14)
+(
+    _NONE,
+    _FALSE,
+    _TRUE,
+    _INT,
+    _FLOAT,
+    _STR,
+    _BYTES,
+    _LIST,
+    _TUPLE,
+    _DICT,
+    _NEW_STRUCT,
+    _STRUCT,
+    _PART,
+    _BIG_INT,
+) = range(14)
 
 # Nesting deeper than this is refused both ways: hostile bytes cannot exhaust the stack, and
 # whatever encode() accepts, decode() accepts too. The top value is at depth 0.
@@ -276,7 +290,7 @@ class _Decoder:
 
     def raw(self) -> bytes:
         n = self.length()
-        chunk = self.data[self.pos:self.pos + n]
+        chunk = self.data[self.pos : self.pos + n]
         self.pos += n
         return chunk
 

@@ -53,8 +53,10 @@ def load_app(path: str) -> App:
     for fn_name, shape in (("map", "map(filename, contents)"), ("reduce", "reduce(key, values)")):
         fn = getattr(module, fn_name, None)
         if not callable(fn):
-            raise AppError(f"app {path!r} defines no {fn_name}() function; an app must define "
-                           f"map(filename, contents) and reduce(key, values) (missing: {shape})")
+            raise AppError(
+                f"app {path!r} defines no {fn_name}() function; an app must define "
+                f"map(filename, contents) and reduce(key, values) (missing: {shape})"
+            )
         fns[fn_name] = fn
     return App(path, fns["map"], fns["reduce"])
 

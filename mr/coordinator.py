@@ -92,8 +92,15 @@ class Task:
 class Coordinator:
     """The task table and its RPC handlers. Thread-safe; handlers run on the RPC server's threads."""
 
-    def __init__(self, files: list[str], n_reduce: int = N_REDUCE, *, backups: bool = True,
-                 clock: Callable[[], float] = time.monotonic, long_poll_s: float = LONG_POLL_S) -> None:
+    def __init__(
+        self,
+        files: list[str],
+        n_reduce: int = N_REDUCE,
+        *,
+        backups: bool = True,
+        clock: Callable[[], float] = time.monotonic,
+        long_poll_s: float = LONG_POLL_S,
+    ) -> None:
         if not files:
             raise ValueError("a job needs at least one input file")
         if n_reduce < 1:
@@ -142,8 +149,7 @@ class Coordinator:
         with self.mu:
             task = self._task_locked(args.kind, args.task)
             attempt = self._attempts.get(args.attempt)
-            if (task is None or attempt is None or task.state in (State.DONE, State.COMMITTING)
-                    or self._over_locked()):
+            if task is None or attempt is None or task.state in (State.DONE, State.COMMITTING) or self._over_locked():
                 self.stats["discarded"] += 1
                 return rpc.FinishTaskReply(accepted=False)
             if not self._outputs_valid_locked(task, args.outputs):
@@ -158,8 +164,12 @@ class Coordinator:
                 task.live.clear()
                 self._durations[task.kind].append(self._clock() - attempt.started)
             else:
-                log.error("%s: cannot rename attempt %d's output into place (%s); will retry the task",
-                          task, args.attempt, error)
+                log.error(
+                    "%s: cannot rename attempt %d's output into place (%s); will retry the task",
+                    task,
+                    args.attempt,
+                    error,
+                )
                 task.live = [a for a in task.live if a.id != args.attempt]
                 task.state = State.IN_PROGRESS if task.live else State.IDLE
             self.changed.notify_all()
@@ -194,11 +204,14 @@ class Coordinator:
             if rpc.socket_is_live(path):
                 raise RuntimeError(f"another coordinator is already listening at {path!r}")
             os.remove(path)  # course: os.Remove(sockname) before Listen
-        self._server = rpc.RpcServer(path, {
-            "Coordinator.RequestTask": self._wire(self.request_task, rpc.RequestTaskArgs),
-            "Coordinator.FinishTask": self._wire(self.finish_task, rpc.FinishTaskArgs),
-            "Coordinator.FailTask": self._wire(self.fail_task, rpc.FailTaskArgs),
-        })
+        self._server = rpc.RpcServer(
+            path,
+            {
+                "Coordinator.RequestTask": self._wire(self.request_task, rpc.RequestTaskArgs),
+                "Coordinator.FinishTask": self._wire(self.finish_task, rpc.FinishTaskArgs),
+                "Coordinator.FailTask": self._wire(self.fail_task, rpc.FailTaskArgs),
+            },
+        )
 
     def shutdown(self) -> None:
         """Stop serving, remove the socket, and sweep temp files this job's crashed workers left here."""
@@ -246,8 +259,13 @@ class Coordinator:
         task = self._backup_locked(now)
         if task is None:
             return None
-        log.info("%s: running %.1f s, over the backup threshold %.1f s; backup copy to %s",
-                 task, now - task.live[0].started, self._backup_threshold_locked(task.kind), worker)
+        log.info(
+            "%s: running %.1f s, over the backup threshold %.1f s; backup copy to %s",
+            task,
+            now - task.live[0].started,
+            self._backup_threshold_locked(task.kind),
+            worker,
+        )
         self.stats["backups"] += 1
         return self._hand_out_locked(task, now, worker)
 
@@ -289,8 +307,7 @@ class Coordinator:
         self._attempts[attempt.id] = attempt
         task.live.append(attempt)
         self.stats["assigned"] += 1
-        return rpc.TaskReply(task.kind, task.index, attempt.id, self.job, len(self.maps), self.n_reduce,
-                             task.filename)
+        return rpc.TaskReply(task.kind, task.index, attempt.id, self.job, len(self.maps), self.n_reduce, task.filename)
 
     def _task_locked(self, kind: str, index: int) -> Task | None:
         tasks = {rpc.MAP: self.maps, rpc.REDUCE: self.reduces}.get(kind, [])
@@ -308,8 +325,10 @@ class Coordinator:
 
     def _wire(self, handler: Callable, args_type: type) -> Callable[[dict], dict]:
         """Adapt a handler to XML-RPC's dicts: dict -> args dataclass -> handler -> reply dict."""
+
         def on_wire(raw: dict) -> dict:
             return asdict(handler(args_type(**raw)))
+
         return on_wire
 
 
@@ -326,8 +345,9 @@ def _rename_all(outputs: list[list[str]]) -> str | None:
 def main(argv: list[str] | None = None) -> int:
     parser = ArgumentParser(prog="python -m mr.coordinator", description=__doc__.split("\n\n")[0])
     parser.add_argument("inputs", nargs="+", metavar="INPUT", help="input files, one map task each")
-    parser.add_argument("--nreduce", type=int_in(1), default=N_REDUCE,
-                        help=f"number of reduce tasks (default {N_REDUCE})")
+    parser.add_argument(
+        "--nreduce", type=int_in(1), default=N_REDUCE, help=f"number of reduce tasks (default {N_REDUCE})"
+    )
     parser.add_argument("--no-backups", action="store_true", help="never start backup copies of slow tasks")
     opts = parser.parse_args(argv)
     logging.basicConfig(level=logging.INFO, format="%(asctime)s %(name)s: %(message)s", stream=sys.stderr)
@@ -351,8 +371,12 @@ def main(argv: list[str] | None = None) -> int:
         time.sleep(LINGER_S)
     finally:
         coordinator.shutdown()
-    log.info("job %s: %s (%s)", coordinator.job, coordinator.failure or "done",
-             ", ".join(f"{k} {v}" for k, v in coordinator.stats.items()))
+    log.info(
+        "job %s: %s (%s)",
+        coordinator.job,
+        coordinator.failure or "done",
+        ", ".join(f"{k} {v}" for k, v in coordinator.stats.items()),
+    )
     if coordinator.failure is not None:
         print(f"mr.coordinator: job failed: {coordinator.failure}", file=sys.stderr)
         return 1

@@ -40,10 +40,12 @@ when are been then who will now could up out more into do any little some man up
 like about can well only did our must over us such should old before know see good how these down
 after other may never much great its made yet came again first where here think come most away own
 day through two shall eyes long without nothing went might once thought even just house hand too""".split()
-_SYLLABLES = ("ba be bi bo bu ca ce ci co da de di do du fa fe fi fo ga ge go ha he hi ho la le li lo "
-              "lu ma me mi mo mu na ne ni no nu pa pe pi po ra re ri ro ru sa se si so su ta te ti to "
-              "tu va ve vi wa we wi ya yo za ar er ir or ur an en in on un al el il ol st th sh ch ght "
-              "ing ed ly ness ment tion ous ful").split()
+_SYLLABLES = (
+    "ba be bi bo bu ca ce ci co da de di do du fa fe fi fo ga ge go ha he hi ho la le li lo "
+    "lu ma me mi mo mu na ne ni no nu pa pe pi po ra re ri ro ru sa se si so su ta te ti to "
+    "tu va ve vi wa we wi ya yo za ar er ir or ur an en in on un al el il ol st th sh ch ght "
+    "ing ed ly ness ment tion ous ful"
+).split()
 
 
 def vocabulary(rng: random.Random, size: int = VOCABULARY) -> list[str]:
@@ -123,8 +125,21 @@ def _wrap(text: str) -> str:
 
 def _roman(n: int) -> str:
     out = ""
-    for value, letters in ((1000, "M"), (900, "CM"), (500, "D"), (400, "CD"), (100, "C"), (90, "XC"),
-                           (50, "L"), (40, "XL"), (10, "X"), (9, "IX"), (5, "V"), (4, "IV"), (1, "I")):
+    for value, letters in (
+        (1000, "M"),
+        (900, "CM"),
+        (500, "D"),
+        (400, "CD"),
+        (100, "C"),
+        (90, "XC"),
+        (50, "L"),
+        (40, "XL"),
+        (10, "X"),
+        (9, "IX"),
+        (5, "V"),
+        (4, "IV"),
+        (1, "I"),
+    ):
         while n >= value:
             out += letters
             n -= value

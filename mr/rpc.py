@@ -46,8 +46,10 @@ def coordinator_sock() -> str:
     """The coordinator's socket path (course: /var/tmp/824-mr-<uid>), overridable by $MR_SOCKET."""
     path = os.environ.get(SOCKET_ENV) or f"/var/tmp/824-mr-{os.getuid()}"
     if len(os.fsencode(path)) > MAX_SOCKET_PATH:
-        raise ValueError(f"socket path {path!r} is longer than {MAX_SOCKET_PATH} bytes (AF_UNIX limit); "
-                         f"set {SOCKET_ENV} to a shorter path")
+        raise ValueError(
+            f"socket path {path!r} is longer than {MAX_SOCKET_PATH} bytes (AF_UNIX limit); "
+            f"set {SOCKET_ENV} to a shorter path"
+        )
     return path
 
 

@@ -77,8 +77,10 @@ def main(argv: list[str] | None = None) -> int:
         return 1
     except Exception as e:  # noqa: BLE001 - the app's own bug: one line saying where, not a traceback
         where = traceback.extract_tb(e.__traceback__)[-1]
-        print(f"mr.sequential: the app raised: {type(e).__name__}: {e} (at {where.filename}:{where.lineno})",
-              file=sys.stderr)
+        print(
+            f"mr.sequential: the app raised: {type(e).__name__}: {e} (at {where.filename}:{where.lineno})",
+            file=sys.stderr,
+        )
         return 1
     return 0
 

@@ -102,8 +102,9 @@ class Worker:
             if isinstance(e, TaskFailed) or not isinstance(e, Exception):
                 raise
             where = traceback.extract_tb(e.__traceback__)[-1]
-            raise TaskFailed(f"{task.kind} task {task.task}: {type(e).__name__}: {e} "
-                             f"(at {where.filename}:{where.lineno})") from e
+            raise TaskFailed(
+                f"{task.kind} task {task.task}: {type(e).__name__}: {e} (at {where.filename}:{where.lineno})"
+            ) from e
 
     def _do_map(self, task: rpc.TaskReply, temps: list[str]) -> None:
         contents = read_input(task.filename)
@@ -173,8 +174,11 @@ class Worker:
         """Report success; if another copy won (or the coordinator is gone) our temp files are garbage."""
         accepted = False
         try:
-            reply = self._call("Coordinator.FinishTask",
-                               rpc.FinishTaskArgs(task.kind, task.task, task.attempt, outputs), rpc.FinishTaskReply)
+            reply = self._call(
+                "Coordinator.FinishTask",
+                rpc.FinishTaskArgs(task.kind, task.task, task.attempt, outputs),
+                rpc.FinishTaskReply,
+            )
             accepted = reply.accepted
         finally:
             if not accepted:
@@ -183,8 +187,9 @@ class Worker:
     def _report_failure(self, task: rpc.TaskReply, error: str) -> int:
         print(f"mr.worker: the app raised; giving up: {error}", file=sys.stderr)
         try:
-            self._call("Coordinator.FailTask", rpc.FailTaskArgs(task.kind, task.task, task.attempt, error),
-                       rpc.FailTaskReply)
+            self._call(
+                "Coordinator.FailTask", rpc.FailTaskArgs(task.kind, task.task, task.attempt, error), rpc.FailTaskReply
+            )
         except rpc.CoordinatorUnreachable:
             pass  # the coordinator will reassign the task after 10 s anyway
         return 1
@@ -192,8 +197,10 @@ class Worker:
     def _coordinator_gone(self, e: rpc.CoordinatorUnreachable) -> int:
         if self._reached:
             return 0  # handout: workers may exit when call() fails, since the job is done
-        print(f"mr.worker: cannot reach the coordinator at {self.socket_path!r} "
-              f"(waited {CONNECT_WAIT_S:.0f} s): {e}", file=sys.stderr)
+        print(
+            f"mr.worker: cannot reach the coordinator at {self.socket_path!r} (waited {CONNECT_WAIT_S:.0f} s): {e}",
+            file=sys.stderr,
+        )
         return 1
 
     def _call(self, method: str, args: object, reply_type: type):

@@ -89,8 +89,15 @@ class _Waiter:
 
 
 class RSM:
-    def __init__(self, servers: list[ClientEnd], me: int, persister: Persister, maxraftstate: int,
-                 sm: StateMachine, topic: str = "RSM") -> None:
+    def __init__(
+        self,
+        servers: list[ClientEnd],
+        me: int,
+        persister: Persister,
+        maxraftstate: int,
+        sm: StateMachine,
+        topic: str = "RSM",
+    ) -> None:
         self.me = me
         self.maxraftstate = maxraftstate  # snapshot when the Raft state nears this many bytes; -1 never
         self.persister = persister
@@ -185,8 +192,10 @@ class RSM:
                 # docstring, step 3); equal too, or Raft broke Log Matching.
                 mine = term == waiter.term
                 if mine and command != waiter.command:
-                    raise AssertionError(f"{self.topic}{self.me}: entry {index} of term {term} is "
-                                         f"{command!r}, but this leader proposed {waiter.command!r}")
+                    raise AssertionError(
+                        f"{self.topic}{self.me}: entry {index} of term {term} is "
+                        f"{command!r}, but this leader proposed {waiter.command!r}"
+                    )
                 waiter.resolve_locked(mine, result if mine else None)
             snapshot = self._maybe_snapshot_locked()
         if snapshot is not None:

@@ -76,8 +76,22 @@ def current_thread_name() -> str:
 # --- simulation (runtime/sim.py) ------------------------------------------------------------
 # The names a simulator stands behind. install() rebinds them; uninstall() restores the
 # standard objects above, so real mode never pays for the possibility.
-_SWAPPABLE = ("Lock", "Condition", "Event", "sleep", "now", "go", "live_threads", "current_thread_name",
-              "random", "randrange", "randint", "choice", "shuffle", "randbits")
+_SWAPPABLE = (
+    "Lock",
+    "Condition",
+    "Event",
+    "sleep",
+    "now",
+    "go",
+    "live_threads",
+    "current_thread_name",
+    "random",
+    "randrange",
+    "randint",
+    "choice",
+    "shuffle",
+    "randbits",
+)
 _REAL: dict[str, Any] = {name: globals()[name] for name in _SWAPPABLE}
 _installed = False
 

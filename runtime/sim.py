@@ -94,8 +94,15 @@ class SimThread:
 
     daemon = True
 
-    def __init__(self, sim: Simulator, ident: int, name: str, fn: Callable[..., Any] | None,
-                 args: tuple[Any, ...], glet: greenlet) -> None:
+    def __init__(
+        self,
+        sim: Simulator,
+        ident: int,
+        name: str,
+        fn: Callable[..., Any] | None,
+        args: tuple[Any, ...],
+        glet: greenlet,
+    ) -> None:
         self._sim = sim
         self.ident = ident
         self.name = name
@@ -135,8 +142,15 @@ class RunOutcome:
 class Simulator:
     """A seeded scheduler, a virtual clock and a timer heap; see the module docstring."""
 
-    def __init__(self, seed: int, *, step_cost_s: float = DEFAULT_STEP_COST_S, time_limit_s: float = 600.0,
-                 livelock_decisions: int = 5_000_000, keep_trace: bool = False) -> None:
+    def __init__(
+        self,
+        seed: int,
+        *,
+        step_cost_s: float = DEFAULT_STEP_COST_S,
+        time_limit_s: float = 600.0,
+        livelock_decisions: int = 5_000_000,
+        keep_trace: bool = False,
+    ) -> None:
         self.seed = seed
         self.rng = _random.Random(seed)
         self._pick_random = self.rng.random  # bound once: the scheduler calls it constantly
@@ -217,11 +231,20 @@ class Simulator:
         """The runtime attributes this simulator stands behind (see runtime.install)."""
         rng = self.rng
         return {
-            "Lock": self.Lock, "Condition": self.Condition, "Event": self.Event,
-            "sleep": self.sleep, "now": self.now, "go": self.go,
-            "live_threads": self.live_threads, "current_thread_name": self.current_thread_name,
-            "random": rng.random, "randrange": rng.randrange, "randint": rng.randint,
-            "choice": rng.choice, "shuffle": rng.shuffle, "randbits": rng.getrandbits,
+            "Lock": self.Lock,
+            "Condition": self.Condition,
+            "Event": self.Event,
+            "sleep": self.sleep,
+            "now": self.now,
+            "go": self.go,
+            "live_threads": self.live_threads,
+            "current_thread_name": self.current_thread_name,
+            "random": rng.random,
+            "randrange": rng.randrange,
+            "randint": rng.randint,
+            "choice": rng.choice,
+            "shuffle": rng.shuffle,
+            "randbits": rng.getrandbits,
         }
 
     # --- running a test --------------------------------------------------------------------
@@ -391,8 +414,10 @@ class Simulator:
         self.decisions = decisions = self.decisions + 1
         self._decisions_at_this_instant += 1
         if self._decisions_at_this_instant > self._livelock_decisions:
-            self._fail(f"livelock: {self._livelock_decisions} scheduling decisions without virtual time "
-                       f"advancing (a busy loop?)\n{self._thread_report()}")
+            self._fail(
+                f"livelock: {self._livelock_decisions} scheduling decisions without virtual time "
+                f"advancing (a busy loop?)\n{self._thread_report()}"
+            )
             return self.root
         self._events.append(chosen.ident)
         if not decisions % _FOLD_EVERY:
@@ -485,8 +510,10 @@ class Simulator:
     # --- reports ---------------------------------------------------------------------------
 
     def _deadlock_report(self) -> str:
-        return (f"deadlock at virtual time {self.clock:.3f} s: every thread is blocked and no timer is pending\n"
-                f"{self._thread_report()}")
+        return (
+            f"deadlock at virtual time {self.clock:.3f} s: every thread is blocked and no timer is pending\n"
+            f"{self._thread_report()}"
+        )
 
     def _thread_report(self) -> str:
         return "\n".join(f"  {line}" for line in self._thread_lines(self._threads))
@@ -588,8 +615,10 @@ class SimCondition:
 
     def __init__(self, sim: Simulator, lock: SimLock | None = None) -> None:
         if lock is not None and not isinstance(lock, SimLock):
-            raise TypeError(f"a simulated Condition needs a simulated Lock, not {type(lock).__name__} "
-                            "(was the lock made before the simulation started?)")
+            raise TypeError(
+                f"a simulated Condition needs a simulated Lock, not {type(lock).__name__} "
+                "(was the lock made before the simulation started?)"
+            )
         self._sim = sim
         self._lock = lock if lock is not None else SimLock(sim)
         self._waiters: list[SimThread] = []

@@ -14,5 +14,15 @@ from shardctrler.client import Clerk, ClerkClosed, make_clerk
 from shardctrler.common import ERR_WRONG_LEADER, N_SHARDS, OK, Config
 from shardctrler.server import ShardCtrler, start_server
 
-__all__ = ["ERR_WRONG_LEADER", "N_SHARDS", "OK", "Clerk", "ClerkClosed", "Config", "ShardCtrler", "make_clerk",
-           "rebalance", "start_server"]
+__all__ = [
+    "ERR_WRONG_LEADER",
+    "N_SHARDS",
+    "OK",
+    "Clerk",
+    "ClerkClosed",
+    "Config",
+    "ShardCtrler",
+    "make_clerk",
+    "rebalance",
+    "start_server",
+]

@@ -33,8 +33,8 @@ def rebalance(shards: list[int], gids: Collection[int]) -> list[int]:
     free = [s for s, g in enumerate(shards) if g not in owned]
     for gid in groups:
         # Keep the lowest-numbered shards; the rest of an over-full group's go back.
-        free += owned[gid][targets[gid]:]
-        del owned[gid][targets[gid]:]
+        free += owned[gid][targets[gid] :]
+        del owned[gid][targets[gid] :]
     free.sort()
     result = list(shards)
     for gid in groups:

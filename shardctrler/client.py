@@ -47,8 +47,10 @@ class Clerk:
         """Add the groups gid -> server names, and rebalance."""
         for gid in servers:
             check_gid(gid)
-        self._call("ShardCtrler.Join", JoinArgs({gid: list(names) for gid, names in servers.items()},
-                                                 self.client_id, self._next_seq()))
+        self._call(
+            "ShardCtrler.Join",
+            JoinArgs({gid: list(names) for gid, names in servers.items()}, self.client_id, self._next_seq()),
+        )
 
     def leave(self, gids: list[int]) -> None:
         """Remove these groups, and hand their shards to the others."""

@@ -77,8 +77,9 @@ class ConfigHistory:
 
     def restore(self, state: Any) -> None:
         """Refuse a history that is not configs 0, 1, 2, ... in order."""
-        if not (isinstance(state, list) and state
-                and all(isinstance(c, Config) and c.num == i for i, c in enumerate(state))):
+        if not (
+            isinstance(state, list) and state and all(isinstance(c, Config) and c.num == i for i, c in enumerate(state))
+        ):
             raise CorruptSnapshotError(f"corrupt snapshot: expected the configs numbered 0, 1, ..., got {state!r:.80}")
         self.configs = list(state)
 

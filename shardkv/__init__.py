@@ -13,5 +13,14 @@ from shardkv.client import Clerk, ClerkClosed
 from shardkv.common import ERR_NO_KEY, ERR_WRONG_GROUP, ERR_WRONG_LEADER, OK, key2shard
 from shardkv.server import ShardKV, start_server
 
-__all__ = ["ERR_NO_KEY", "ERR_WRONG_GROUP", "ERR_WRONG_LEADER", "OK", "Clerk", "ClerkClosed", "ShardKV", "key2shard",
-           "start_server"]
+__all__ = [
+    "ERR_NO_KEY",
+    "ERR_WRONG_GROUP",
+    "ERR_WRONG_LEADER",
+    "OK",
+    "Clerk",
+    "ClerkClosed",
+    "ShardKV",
+    "key2shard",
+    "start_server",
+]

@@ -70,8 +70,11 @@ class Demo:
 
     def run(self) -> int:
         a = self.args
-        print(f"shardkv: {self.cluster.ngroups} groups of {a.servers} servers, 3 controllers, {a.clients} "
-              f"clients, {a.keys} keys, {a.seconds:g} s, maxraftstate {a.maxraftstate}", flush=True)
+        print(
+            f"shardkv: {self.cluster.ngroups} groups of {a.servers} servers, 3 controllers, {a.clients} "
+            f"clients, {a.keys} keys, {a.seconds:g} s, maxraftstate {a.maxraftstate}",
+            flush=True,
+        )
         self._join(0)  # before the clients: until a group joins, no shard has an owner
         clients_done = self._start_clients()
         chaos = runtime.go(self.chaos, name="demo-chaos")
@@ -92,8 +95,9 @@ class Demo:
             done = runtime.Event()
             dones.append(done)
             ck = self.cluster.make_client()
-            runtime.go(client_loop, ck, cli, self.args.keys, self.history, self.stop_clients, done,
-                       name=f"demo-client-{cli}")
+            runtime.go(
+                client_loop, ck, cli, self.args.keys, self.history, self.stop_clients, done, name=f"demo-client-{cli}"
+            )
         return dones
 
     def chaos(self) -> None:
@@ -199,15 +203,20 @@ class Demo:
     def _report(self, elapsed: float, unfinished: int, settled: bool) -> CheckResult:
         print(self.history.summary(elapsed))
         c = self.counts
-        print(f"configurations: {self.last_config.num} ({c['join']} joins, {c['leave']} leaves); "
-              f"{'every group settled in' if settled else 'warning: groups not settled in'} "
-              f"config {self.last_config.num}")
+        print(
+            f"configurations: {self.last_config.num} ({c['join']} joins, {c['leave']} leaves); "
+            f"{'every group settled in' if settled else 'warning: groups not settled in'} "
+            f"config {self.last_config.num}"
+        )
         moves = self.cluster.moves()
         print(f"shards moved: {moves.shards} ({moves.fetches} FetchShard replies carried them)")
-        print(f"bytes moved: {moves.bytes} (those replies as the network delivered them: keys, values, "
-              f"duplicate tables)")
-        print(f"chaos: {c['server crash']} server crashes, {c['group crash']} group crashes (each restarted), "
-              f"{c['unreliable']} unreliable spells")
+        print(
+            f"bytes moved: {moves.bytes} (those replies as the network delivered them: keys, values, duplicate tables)"
+        )
+        print(
+            f"chaos: {c['server crash']} server crashes, {c['group crash']} group crashes (each restarted), "
+            f"{c['unreliable']} unreliable spells"
+        )
         print(f"RPCs: {self.cluster.rpc_total()}")
         if unfinished:
             print(f"warning: {unfinished} clients did not finish their last operation")
@@ -220,12 +229,17 @@ class Demo:
 def parse_args(argv: list[str]) -> argparse.Namespace:
     """The options, checked: a bad value is one usage error now, not a traceback minutes later."""
     parser = ArgumentParser(prog="python -m shardkv", description=__doc__.split("\n\n")[0])
-    parser.add_argument("--seconds", type=number_in(unit="seconds"), default=20.0,
-                        help="how long the clients run (default 20)")
+    parser.add_argument(
+        "--seconds", type=number_in(unit="seconds"), default=20.0, help="how long the clients run (default 20)"
+    )
     parser.add_argument("--clients", type=int_in(1), default=5, help="concurrent clerks (default 5)")
     parser.add_argument("--servers", type=int_in(1), default=3, help="servers in each of the 3 groups (default 3)")
-    parser.add_argument("--keys", type=int_in(1), default=10,
-                        help="keys the clients share, \"0\", \"1\", ... (default 10: one in each shard)")
+    parser.add_argument(
+        "--keys",
+        type=int_in(1),
+        default=10,
+        help='keys the clients share, "0", "1", ... (default 10: one in each shard)',
+    )
     add_run_options(parser)
     return parser.parse_args(argv)
 

@@ -193,8 +193,7 @@ class Cluster:
     def joinm(self, gis: list[int]) -> None:
         """One Join of the groups gis, each with all its servers' names."""
         debug.log("TEST", f"join groups {gis}")
-        self.mck.join({self.groups[gi].gid: [server_name(self.groups[gi].gid, i) for i in range(self.n)]
-                       for gi in gis})
+        self.mck.join({self.groups[gi].gid: [server_name(self.groups[gi].gid, i) for i in range(self.n)] for gi in gis})
 
     def leave(self, gi: int) -> None:
         self.leavem([gi])

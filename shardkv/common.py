@@ -100,4 +100,3 @@ class DeleteShardArgs:
 @dataclass
 class DeleteShardReply:
     err: str = OK
-

@@ -123,8 +123,12 @@ class MigrationMixin:
             return  # the previous owner is not there yet (or unreachable): next round
         ok, installed = self.rsm.submit(InstallShardOp(transfer.config_num, shard, reply.data, reply.last_seq))
         if ok and installed and debug.enabled("MIGR"):
-            debug.log("MIGR", f"G{self.gid} installed shard {shard} of config {transfer.config_num} "
-                              f"from G{transfer.gid}: {len(reply.data)} keys", peer=self.me)
+            debug.log(
+                "MIGR",
+                f"G{self.gid} installed shard {shard} of config {transfer.config_num} "
+                f"from G{transfer.gid}: {len(reply.data)} keys",
+                peer=self.me,
+            )
 
     def _notify(self, transfer: Transfer, shard: int) -> None:
         reply = self._call_group(transfer.servers, "ShardKV.DeleteShard", DeleteShardArgs(transfer.config_num, shard))

@@ -63,8 +63,16 @@ from shardkv.store import ClientOp, DeleteShardOp, ShardStore
 
 
 class ShardKV(MigrationMixin):
-    def __init__(self, servers: list[ClientEnd], me: int, persister: Persister, maxraftstate: int, gid: int,
-                 ctrlers: list[ClientEnd], make_end: Callable[[str], ClientEnd]) -> None:
+    def __init__(
+        self,
+        servers: list[ClientEnd],
+        me: int,
+        persister: Persister,
+        maxraftstate: int,
+        gid: int,
+        ctrlers: list[ClientEnd],
+        make_end: Callable[[str], ClientEnd],
+    ) -> None:
         self.me = me
         self.gid = gid
         self.make_end = make_end  # a server name from a Config -> an end to it
@@ -146,8 +154,15 @@ class ShardKV(MigrationMixin):
         return self.dead.is_set()
 
 
-def start_server(servers: list[ClientEnd], me: int, persister: Persister, maxraftstate: int, gid: int,
-                 ctrlers: list[ClientEnd], make_end: Callable[[str], ClientEnd]) -> ShardKV:
+def start_server(
+    servers: list[ClientEnd],
+    me: int,
+    persister: Persister,
+    maxraftstate: int,
+    gid: int,
+    ctrlers: list[ClientEnd],
+    make_end: Callable[[str], ClientEnd],
+) -> ShardKV:
     """As the course's StartServer: servers are this group's peers (servers[me] is this one);
     ctrlers reach the shard controllers; make_end(name) reaches any server a Config names;
     snapshot when the Raft state nears maxraftstate bytes (-1: never). Returns at once."""

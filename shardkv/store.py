@@ -190,8 +190,10 @@ class ShardStore:
             return self._apply_settled(op)
         if isinstance(op, NoOp):
             return None
-        raise TypeError(f"shardkv: unknown log entry {op!r}; expecting ClientOp, ConfigOp, InstallShardOp, "
-                        f"DeleteShardOp, ShardSettledOp or NoOp")
+        raise TypeError(
+            f"shardkv: unknown log entry {op!r}; expecting ClientOp, ConfigOp, InstallShardOp, "
+            f"DeleteShardOp, ShardSettledOp or NoOp"
+        )
 
     def _apply_client_op(self, op: ClientOp) -> tuple[str, str]:
         """(err, value). Checked again here, not only in the handler: a config change may have
@@ -265,8 +267,9 @@ class ShardStore:
         """Adopt what snapshot() returned; CorruptSnapshotError, changing nothing, for anything else."""
         config, prev_config, shards = _checked_snapshot(value)
         self.config, self.prev_config = config, prev_config
-        self.shards = {s: Shard(state, dict(data), DuplicateTable(last_seq))
-                       for s, (state, data, last_seq) in shards.items()}
+        self.shards = {
+            s: Shard(state, dict(data), DuplicateTable(last_seq)) for s, (state, data, last_seq) in shards.items()
+        }
 
 
 _SHARD_STATES = (SERVING, PULLING, NOTIFYING, OFFERING)
@@ -274,6 +277,7 @@ _SHARD_STATES = (SERVING, PULLING, NOTIFYING, OFFERING)
 
 def _checked_snapshot(value: Any) -> tuple[Config, Config, dict[int, tuple[str, dict[str, str], dict[int, int]]]]:
     """value, if it has the shape ShardStore.snapshot() gives; else CorruptSnapshotError."""
+
     def refuse(what: str) -> NoReturn:
         raise CorruptSnapshotError(f"corrupt shardkv snapshot: {what}, got {value!r:.80}")
 
@@ -285,7 +289,14 @@ def _checked_snapshot(value: Any) -> tuple[Config, Config, dict[int, tuple[str, 
     if not isinstance(shards, dict):
         refuse("expected shards as a dict")
     for shard, held in shards.items():
-        if not (isinstance(shard, int) and 0 <= shard < N_SHARDS and isinstance(held, tuple) and len(held) == 3
-                and held[0] in _SHARD_STATES and isinstance(held[1], dict) and isinstance(held[2], dict)):
+        if not (
+            isinstance(shard, int)
+            and 0 <= shard < N_SHARDS
+            and isinstance(held, tuple)
+            and len(held) == 3
+            and held[0] in _SHARD_STATES
+            and isinstance(held[1], dict)
+            and isinstance(held[2], dict)
+        ):
             refuse(f"shard {shard!r} is not (state, data, duplicate table)")
     return config, prev_config, shards

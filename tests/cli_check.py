@@ -30,16 +30,28 @@ def program_env(**extra: str) -> dict[str, str]:
 
 
 def run(args: list[str], cwd: Path, env: dict[str, str] | None = None) -> subprocess.CompletedProcess[str]:
-    return subprocess.run([sys.executable, "-m", *args], cwd=cwd, env=env or program_env(),
-                          capture_output=True, text=True, timeout=QUICK_S)
+    return subprocess.run(
+        [sys.executable, "-m", *args],
+        cwd=cwd,
+        env=env or program_env(),
+        capture_output=True,
+        text=True,
+        timeout=QUICK_S,
+    )
 
 
 def start(args: list[str], cwd: Path, env: dict[str, str] | None = None) -> subprocess.Popen[str]:
     # Python starts with SIGINT's default disposition only if we do: a shell's background
     # job inherits SIG_IGN, and then Ctrl-C would not reach it at all.
-    return subprocess.Popen([sys.executable, "-u", "-m", *args], cwd=cwd, env=env or program_env(),
-                            stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True,
-                            preexec_fn=lambda: signal.signal(signal.SIGINT, signal.SIG_DFL))
+    return subprocess.Popen(
+        [sys.executable, "-u", "-m", *args],
+        cwd=cwd,
+        env=env or program_env(),
+        stdout=subprocess.PIPE,
+        stderr=subprocess.PIPE,
+        text=True,
+        preexec_fn=lambda: signal.signal(signal.SIGINT, signal.SIG_DFL),
+    )
 
 
 def assert_refused(done: subprocess.CompletedProcess[str], *fragments: str) -> None:

@@ -64,8 +64,10 @@ def pytest_runtest_teardown(item: pytest.Item, nextitem: pytest.Item | None):
     leaked = harness.wait_for_leaked_threads(item.stash.get(_threads_before, set()))
     _raise_background_failures()
     if leaked:
-        pytest.fail(f"threads still running {harness.LEAK_GRACE_S:.0f} s after the test's cleanup: {', '.join(leaked)}",
-                    pytrace=False)
+        pytest.fail(
+            f"threads still running {harness.LEAK_GRACE_S:.0f} s after the test's cleanup: {', '.join(leaked)}",
+            pytrace=False,
+        )
     return result
 
 

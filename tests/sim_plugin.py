@@ -60,17 +60,35 @@ SEED_MARKER = "##py6824-seed "
 
 def pytest_addoption(parser: pytest.Parser) -> None:
     group = parser.getgroup("py6824 simulation")
-    group.addoption("--sim", action="store_true", default=False,
-                    help="run the raft, kvraft, rsm, shardctrler and shardkv tests in deterministic simulation"
-                         " (virtual time)")
-    group.addoption("--seed", type=int, default=None, metavar="N",
-                    help="the simulation's seed (default: a fresh one, printed)")
-    group.addoption("--seeds", type=_seed_list, default=None, metavar="S1,S2,...",
-                    help="run each simulated test once per seed, each seed its own test item")
-    group.addoption("--seed-count", type=int, default=None, metavar="K",
-                    help="run each simulated test with the K seeds from --seed on (S, S+1, ...)")
-    group.addoption("--seed-markers", action="store_true", default=False,
-                    help="print a machine-readable line as each test starts and ends (for run_tests.sh)")
+    group.addoption(
+        "--sim",
+        action="store_true",
+        default=False,
+        help="run the raft, kvraft, rsm, shardctrler and shardkv tests in deterministic simulation (virtual time)",
+    )
+    group.addoption(
+        "--seed", type=int, default=None, metavar="N", help="the simulation's seed (default: a fresh one, printed)"
+    )
+    group.addoption(
+        "--seeds",
+        type=_seed_list,
+        default=None,
+        metavar="S1,S2,...",
+        help="run each simulated test once per seed, each seed its own test item",
+    )
+    group.addoption(
+        "--seed-count",
+        type=int,
+        default=None,
+        metavar="K",
+        help="run each simulated test with the K seeds from --seed on (S, S+1, ...)",
+    )
+    group.addoption(
+        "--seed-markers",
+        action="store_true",
+        default=False,
+        help="print a machine-readable line as each test starts and ends (for run_tests.sh)",
+    )
 
 
 def _seed_list(text: str) -> list[int]:
@@ -84,8 +102,12 @@ def _seed_list(text: str) -> list[int]:
 
 
 # The options that only mean something under --sim (dest -> flag).
-_SIM_ONLY_OPTIONS = {"seed": "--seed", "seeds": "--seeds", "seed_count": "--seed-count",
-                     "seed_markers": "--seed-markers"}
+_SIM_ONLY_OPTIONS = {
+    "seed": "--seed",
+    "seeds": "--seeds",
+    "seed_count": "--seed-count",
+    "seed_markers": "--seed-markers",
+}
 
 
 def pytest_configure(config: pytest.Config) -> None:
@@ -106,8 +128,10 @@ def _refuse_sim_only_options(config: pytest.Config) -> None:
     would be ignored, and a user would believe they replayed a run."""
     given = [flag for dest, flag in _SIM_ONLY_OPTIONS.items() if config.getoption(dest) not in (None, False)]
     if given:
-        raise pytest.UsageError(f"{' and '.join(given)} need{'s' if len(given) == 1 else ''} --sim "
-                                f"(a seed picks a simulated run), e.g. pytest --sim --seed N -k NAME")
+        raise pytest.UsageError(
+            f"{' and '.join(given)} need{'s' if len(given) == 1 else ''} --sim "
+            f"(a seed picks a simulated run), e.g. pytest --sim --seed N -k NAME"
+        )
 
 
 def _session_seeds(config: pytest.Config) -> list[int] | None:
@@ -188,8 +212,10 @@ def replay_nodeid(nodeid: str, seed: int) -> str:
 def pytest_collection_modifyitems(config: pytest.Config, items: list[pytest.Item]) -> None:
     if not config.getoption("sim"):
         return
-    skip = pytest.mark.skip(reason=f"a real-mode test: --sim runs the tests under tests/{{{','.join(SIMULATED_DIRS)}}} "
-                                   "(run it without --sim)")
+    skip = pytest.mark.skip(
+        reason=f"a real-mode test: --sim runs the tests under tests/{{{','.join(SIMULATED_DIRS)}}} "
+        "(run it without --sim)"
+    )
     for item in items:
         if _part(item) not in SIMULATED_DIRS + NATIVE_DIRS:
             item.add_marker(skip)
@@ -214,14 +240,20 @@ def pytest_pyfunc_call(pyfuncitem: pytest.Function) -> bool | None:
         else:
             pyfuncitem.user_properties.append(("sim_seed", seed))
             pyfuncitem.user_properties.append(("sim_trace_hash", f"{outcome.trace_hash:016x}"))
-            pyfuncitem.add_report_section("call", "simulation",
-                                          f"seed {seed}; trace {outcome.trace_hash:016x}; "
-                                          f"{outcome.virtual_s:.1f} virtual s; {outcome.decisions} decisions; "
-                                          f"{outcome.threads_started} threads; replay: {replay}")
+            pyfuncitem.add_report_section(
+                "call",
+                "simulation",
+                f"seed {seed}; trace {outcome.trace_hash:016x}; "
+                f"{outcome.virtual_s:.1f} virtual s; {outcome.decisions} decisions; "
+                f"{outcome.threads_started} threads; replay: {replay}",
+            )
     if outcome.leaked:
         leaked = "".join(f"\n  {line}" for line in outcome.leaked)
-        pytest.fail(f"threads still running {harness.LEAK_GRACE_S:.0f} virtual s after the test's cleanup:"
-                    f"{leaked}\nreplay: {replay}", pytrace=False)
+        pytest.fail(
+            f"threads still running {harness.LEAK_GRACE_S:.0f} virtual s after the test's cleanup:"
+            f"{leaked}\nreplay: {replay}",
+            pytrace=False,
+        )
     return True
 
 
@@ -253,8 +285,7 @@ class SeedMarkers:
             nodeid = item.nodeid
             failures = self._failures.pop(nodeid, [])
             sections = self._sections.pop(nodeid, [])
-            done = {"event": "done", "nodeid": nodeid, "seed": seed,
-                    "outcome": self._outcomes.pop(nodeid, "failed")}
+            done = {"event": "done", "nodeid": nodeid, "seed": seed, "outcome": self._outcomes.pop(nodeid, "failed")}
             if failures:
                 done["report"] = "\n".join(failures + [f"--- {title} ---\n{text}" for title, text in sections])
             self._emit(done)
@@ -282,8 +313,9 @@ class SeedMarkers:
         terminal.flush()
 
 
-def simulate(fn: Callable[[], Any], seed: int, *, keep_trace: bool = False,
-             sim_out: list[Simulator] | None = None) -> tuple[RunOutcome, Any]:
+def simulate(
+    fn: Callable[[], Any], seed: int, *, keep_trace: bool = False, sim_out: list[Simulator] | None = None
+) -> tuple[RunOutcome, Any]:
     """Run fn in a fresh simulation with RPC fates traced; (outcome, fn's result).
 
     Raises SimulationFailure on a deadlock or livelock, and fn's own exception otherwise.

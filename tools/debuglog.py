@@ -30,26 +30,29 @@ class Topic:
 
 
 # One palette for both tools. Colours read on a dark terminal and on the timeline's white page.
-TOPICS: dict[str, Topic] = {t.code: t for t in (
-    Topic("TIMR", "timer", "#8a8a8a"),
-    Topic("VOTE", "vote", "#b15fd1"),
-    Topic("LEAD", "leader", "#d4a017"),
-    Topic("APND", "append", "#2aa1b3"),
-    Topic("CMIT", "commit", "#3a9d3a"),
-    Topic("APLY", "apply", "#6cc36c"),
-    Topic("PERS", "persist", "#5f7fbf"),
-    Topic("SNAP", "snapshot", "#3f6fdf"),
-    Topic("DROP", "drop", "#e0474c"),
-    Topic("CLNT", "client", "#e07b39"),
-    Topic("KVSV", "kvserver", "#c9753d"),
-    # Lab 4: the services on rsm/ (rsm.RSM's topic argument) and shardkv's own work.
-    Topic("CTRL", "ctrler", "#8c564b"),
-    Topic("SKV", "shardkv", "#b0894f"),
-    Topic("CONF", "config", "#d6336c"),
-    Topic("MIGR", "migrate", "#0f9d8a"),
-    Topic("GC", "gc", "#7d7d1a"),
-    Topic("TEST", "test", "#4a4a9a"),
-)}
+TOPICS: dict[str, Topic] = {
+    t.code: t
+    for t in (
+        Topic("TIMR", "timer", "#8a8a8a"),
+        Topic("VOTE", "vote", "#b15fd1"),
+        Topic("LEAD", "leader", "#d4a017"),
+        Topic("APND", "append", "#2aa1b3"),
+        Topic("CMIT", "commit", "#3a9d3a"),
+        Topic("APLY", "apply", "#6cc36c"),
+        Topic("PERS", "persist", "#5f7fbf"),
+        Topic("SNAP", "snapshot", "#3f6fdf"),
+        Topic("DROP", "drop", "#e0474c"),
+        Topic("CLNT", "client", "#e07b39"),
+        Topic("KVSV", "kvserver", "#c9753d"),
+        # Lab 4: the services on rsm/ (rsm.RSM's topic argument) and shardkv's own work.
+        Topic("CTRL", "ctrler", "#8c564b"),
+        Topic("SKV", "shardkv", "#b0894f"),
+        Topic("CONF", "config", "#d6336c"),
+        Topic("MIGR", "migrate", "#0f9d8a"),
+        Topic("GC", "gc", "#7d7d1a"),
+        Topic("TEST", "test", "#4a4a9a"),
+    )
+}
 UNKNOWN_TOPIC_COLOUR = "#999999"
 
 # Roles as raft/raft.py's Role values log them.
@@ -59,7 +62,8 @@ ROLES = {"F": "follower", "C": "candidate", "L": "leader"}
 # of a longer number) nor a quote (a traceback quoting source code that holds such a line).
 _DEBUG_RE = re.compile(
     r"(?<![\d\"'])(?P<ms>\d{8,}) (?P<topic>[A-Z]{1,4}) +(?P<who>S\d+|--) +(?P<term>T\d+|T-) +"
-    r"(?P<role>[A-Z-])(?: (?P<text>.*))?$")
+    r"(?P<role>[A-Z-])(?: (?P<text>.*))?$"
+)
 
 
 @dataclass(frozen=True)
@@ -116,7 +120,7 @@ def parse_lines(lines: Iterable[str]) -> Iterator[Entry]:
         if match is None:
             yield OtherLine(line, lineno)
             continue
-        prefix = line[:match.start()].rstrip()
+        prefix = line[: match.start()].rstrip()
         if prefix:
             yield OtherLine(prefix, lineno)
         yield _debug_line(match, lineno)
@@ -142,13 +146,17 @@ def read_entries(source: str | Path | None) -> list[Entry]:
     try:
         text = data.decode("utf-8")  # as labrpc/debug.py, pytest and stress.py write logs
     except UnicodeDecodeError as exc:
-        raise NotADebugLog(f"{name}: not a py6824 debug log: not UTF-8 text (byte "
-                           f"{data[exc.start]:#04x} at offset {exc.start})") from None
+        raise NotADebugLog(
+            f"{name}: not a py6824 debug log: not UTF-8 text (byte {data[exc.start]:#04x} at offset {exc.start})"
+        ) from None
     # newline=None: universal newlines, as open() reads a text file.
     entries = list(parse_lines(io.StringIO(text, newline=None)))
     if not any(isinstance(e, DebugLine) for e in entries):
-        why = ("binary data" if "\0" in text  # NUL bytes: valid UTF-8, but no text log has them
-               else "no line in it is a debug line (was it written with PY6824_DEBUG set?)")
+        why = (
+            "binary data"
+            if "\0" in text  # NUL bytes: valid UTF-8, but no text log has them
+            else "no line in it is a debug line (was it written with PY6824_DEBUG set?)"
+        )
         raise NotADebugLog(f"{name}: not a py6824 debug log: {why}")
     return entries
 

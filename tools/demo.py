@@ -34,8 +34,11 @@ from runtime.sim import Simulator, ensure_fixed_hash_seed
 from tools.cli import EXIT_INTERRUPTED, number_in
 
 # How porcupine's answers read in the report.
-MEANING = {CheckResult.OK: "linearizable", CheckResult.ILLEGAL: "NOT linearizable",
-           CheckResult.UNKNOWN: "check timed out, assuming ok"}
+MEANING = {
+    CheckResult.OK: "linearizable",
+    CheckResult.ILLEGAL: "NOT linearizable",
+    CheckResult.UNKNOWN: "check timed out, assuming ok",
+}
 
 
 class History:
@@ -70,8 +73,10 @@ class History:
     def summary(self, elapsed: float) -> str:
         with self._mu:
             total, counts = len(self._ops), Counter(self._counts)
-        return (f"operations: {total} (get {counts[GET]}, put {counts[PUT]}, append {counts[APPEND]}) "
-                f"in {elapsed:.1f} s, {total / elapsed:.1f} ops/s")
+        return (
+            f"operations: {total} (get {counts[GET]}, put {counts[PUT]}, append {counts[APPEND]}) "
+            f"in {elapsed:.1f} s, {total / elapsed:.1f} ops/s"
+        )
 
 
 def client_loop(ck: Any, cli: int, keys: int, history: History, stop: runtime.Event, done: runtime.Event) -> None:
@@ -141,12 +146,24 @@ def say(t0: float, what: str) -> None:
 
 def add_run_options(parser: argparse.ArgumentParser) -> None:
     """The options every demo takes: the snapshot threshold, a seed, porcupine's time."""
-    parser.add_argument("--maxraftstate", type=maxraftstate, default=1000,
-                        help="snapshot threshold in bytes, -1 for none (default 1000)")
-    parser.add_argument("--seed", type=int, default=None,
-                        help="run in deterministic simulation from this seed (virtual time; same seed, same run)")
-    parser.add_argument("--check-timeout", type=number_in(unit="seconds"), default=10.0,
-                        help="seconds porcupine may take (default 10; the course's tests allow 1)")
+    parser.add_argument(
+        "--maxraftstate",
+        type=maxraftstate,
+        default=1000,
+        help="snapshot threshold in bytes, -1 for none (default 1000)",
+    )
+    parser.add_argument(
+        "--seed",
+        type=int,
+        default=None,
+        help="run in deterministic simulation from this seed (virtual time; same seed, same run)",
+    )
+    parser.add_argument(
+        "--check-timeout",
+        type=number_in(unit="seconds"),
+        default=10.0,
+        help="seconds porcupine may take (default 10; the course's tests allow 1)",
+    )
 
 
 def run_demo(args: argparse.Namespace, body: Callable[[], int], from_command_line: bool) -> int:
@@ -158,8 +175,10 @@ def run_demo(args: argparse.Namespace, body: Callable[[], int], from_command_lin
     if from_command_line:
         ensure_fixed_hash_seed()
     outcome, status = Simulator(args.seed).run(body)
-    print(f"simulation: seed {args.seed}, {outcome.virtual_s:.1f} virtual s, {outcome.decisions} scheduling "
-          f"decisions, trace {outcome.trace_hash:016x} (the same seed gives the same run)")
+    print(
+        f"simulation: seed {args.seed}, {outcome.virtual_s:.1f} virtual s, {outcome.decisions} scheduling "
+        f"decisions, trace {outcome.trace_hash:016x} (the same seed gives the same run)"
+    )
     if outcome.leaked:
         print("warning: threads still running after the cluster's cleanup:", *outcome.leaked, sep="\n  ")
     return status

@@ -57,17 +57,18 @@ class Selection:
     end_ms: int | None = None
 
     def keeps_debug(self, line: DebugLine) -> bool:
-        return ((self.only is None or line.topic in self.only)
-                and line.topic not in self.ignore
-                and (self.peers is None or line.peer is None or line.peer in self.peers)
-                and self.in_window(line.ms))
+        return (
+            (self.only is None or line.topic in self.only)
+            and line.topic not in self.ignore
+            and (self.peers is None or line.peer is None or line.peer in self.peers)
+            and self.in_window(line.ms)
+        )
 
     def in_window(self, ms: int | None) -> bool:
         """ms None: before the first debug line (pytest's header), outside any --from window."""
         if ms is None:
             return self.start_ms is None
-        return ((self.start_ms is None or ms >= self.start_ms)
-                and (self.end_ms is None or ms <= self.end_ms))
+        return (self.start_ms is None or ms >= self.start_ms) and (self.end_ms is None or ms <= self.end_ms)
 
 
 def select(entries: Iterable[Entry], selection: Selection) -> Iterator[Entry]:
@@ -95,16 +96,16 @@ def columns_for(entries: Sequence[Entry], selection: Selection) -> list[int]:
 def _cell(line: DebugLine) -> Text:
     colour = topic_colour(line.topic)
     term = f"T{line.term}" if line.term is not None else "T-"
-    return Text.assemble((line.topic, f"bold {colour}"), " ", (f"{term} {line.role}", "dim"), " ",
-                         (line.text, colour))
+    return Text.assemble((line.topic, f"bold {colour}"), " ", (f"{term} {line.role}", "dim"), " ", (line.text, colour))
 
 
 def _full_width(entry: Entry) -> Text:
     if isinstance(entry, OtherLine):
         return Text(entry.text, style="dim")
     # White on the topic's colour: the tester's actions are the chapter breaks of the story.
-    return Text(f"{entry.ms:0{TIME_WIDTH}d} {entry.topic} {entry.text}",
-                style=f"bold #ffffff on {topic_colour(entry.topic)}")
+    return Text(
+        f"{entry.ms:0{TIME_WIDTH}d} {entry.topic} {entry.text}", style=f"bold #ffffff on {topic_colour(entry.topic)}"
+    )
 
 
 class ColumnRenderer:
@@ -137,8 +138,7 @@ class ColumnRenderer:
 
     def header(self) -> None:
         grid = self._grid()
-        grid.add_row(Text("ms", style="bold"), *(Text(f"S{p}", style="bold underline")
-                                                 for p in self.columns))
+        grid.add_row(Text("ms", style="bold"), *(Text(f"S{p}", style="bold underline") for p in self.columns))
         self._print(grid)
 
     def _row(self, grid: Table, line: DebugLine) -> None:
@@ -198,20 +198,18 @@ def _peers(text: str) -> frozenset[int]:
 
 def build_parser() -> argparse.ArgumentParser:
     parser = ArgumentParser(
-        prog="python -m tools.logview",
-        description="Show a py6824 debug log (PY6824_DEBUG) with one column per peer.")
-    parser.add_argument("file", nargs="?", default="-", metavar="FILE",
-                        help="log file; '-' or absent: stdin")
-    parser.add_argument("--only", type=_topics, metavar="TOPICS",
-                        help="show only these topics, e.g. vote,LEAD")
-    parser.add_argument("--ignore", type=_topics, default=frozenset(), metavar="TOPICS",
-                        help="hide these topics, e.g. PERS")
+        prog="python -m tools.logview", description="Show a py6824 debug log (PY6824_DEBUG) with one column per peer."
+    )
+    parser.add_argument("file", nargs="?", default="-", metavar="FILE", help="log file; '-' or absent: stdin")
+    parser.add_argument("--only", type=_topics, metavar="TOPICS", help="show only these topics, e.g. vote,LEAD")
+    parser.add_argument(
+        "--ignore", type=_topics, default=frozenset(), metavar="TOPICS", help="hide these topics, e.g. PERS"
+    )
     parser.add_argument("--peers", type=_peers, metavar="LIST", help="only these peers' columns, e.g. 0,2")
     parser.add_argument("--from", dest="start_ms", type=int_in(0), metavar="MS", help="start of the time window")
     parser.add_argument("--to", dest="end_ms", type=int_in(0), metavar="MS", help="end of the time window")
     parser.add_argument("--plain", action="store_true", help="no colour (the default when piped)")
-    parser.add_argument("--width", type=int_in(MIN_WIDTH, MAX_WIDTH), metavar="N",
-                        help="output width in columns")
+    parser.add_argument("--width", type=int_in(MIN_WIDTH, MAX_WIDTH), metavar="N", help="output width in columns")
     return parser
 
 
@@ -225,8 +223,7 @@ def parse_args(argv: Sequence[str] | None) -> argparse.Namespace:
 
 def main(argv: Sequence[str] | None = None) -> int:
     ns = parse_args(argv)
-    selection = Selection(only=ns.only, ignore=ns.ignore, peers=ns.peers,
-                          start_ms=ns.start_ms, end_ms=ns.end_ms)
+    selection = Selection(only=ns.only, ignore=ns.ignore, peers=ns.peers, start_ms=ns.start_ms, end_ms=ns.end_ms)
     try:
         entries = read_entries(ns.file)
     except (OSError, NotADebugLog) as exc:

@@ -187,40 +187,88 @@ def build_parser() -> argparse.ArgumentParser:
         "'run_tests.sh -n 5 2A -- -s'. Exit: 0 all passed, 1 failures, 2 bad usage, "
         "130 interrupted.",
     )
-    parser.add_argument("-n", "--iterations", type=int_in(1, MAX_ITERATIONS), default=1, metavar="N",
-                        help=f"iterations per test, 1 to {MAX_ITERATIONS} (default 1)")
-    parser.add_argument("-p", "--parallel", type=int_in(1, MAX_PARALLEL), default=1, metavar="P",
-                        help=f"iterations running at once, 1 to {MAX_PARALLEL} (default 1)")
-    parser.add_argument("-t", "--timeout", type=number_in(MAX_TIMEOUT_S, "seconds"), default=DEFAULT_TIMEOUT_S,
-                        metavar="SECONDS",
-                        help=f"per-iteration timeout, at most {MAX_TIMEOUT_S:g}; the iteration's process "
-                        f"group is killed (default {DEFAULT_TIMEOUT_S:g})")
-    parser.add_argument("-v", "--verbose", action="store_true",
-                        help="stream every iteration's output")
-    parser.add_argument("--tests-dir", type=_existing_dir, default=None, metavar="DIR",
-                        help="directory pytest runs in and its rootdir (default: cwd)")
-    parser.add_argument("--log-root", type=Path, default=Path("stress-logs"), metavar="DIR",
-                        help="where the per-run log folder is created (default stress-logs)")
-    parser.add_argument("--display", choices=("auto", "rich", "plain"), default="auto",
-                        help="live progress (rich) or status lines (plain); auto picks rich "
-                        "on a terminal")
+    parser.add_argument(
+        "-n",
+        "--iterations",
+        type=int_in(1, MAX_ITERATIONS),
+        default=1,
+        metavar="N",
+        help=f"iterations per test, 1 to {MAX_ITERATIONS} (default 1)",
+    )
+    parser.add_argument(
+        "-p",
+        "--parallel",
+        type=int_in(1, MAX_PARALLEL),
+        default=1,
+        metavar="P",
+        help=f"iterations running at once, 1 to {MAX_PARALLEL} (default 1)",
+    )
+    parser.add_argument(
+        "-t",
+        "--timeout",
+        type=number_in(MAX_TIMEOUT_S, "seconds"),
+        default=DEFAULT_TIMEOUT_S,
+        metavar="SECONDS",
+        help=f"per-iteration timeout, at most {MAX_TIMEOUT_S:g}; the iteration's process "
+        f"group is killed (default {DEFAULT_TIMEOUT_S:g})",
+    )
+    parser.add_argument("-v", "--verbose", action="store_true", help="stream every iteration's output")
+    parser.add_argument(
+        "--tests-dir",
+        type=_existing_dir,
+        default=None,
+        metavar="DIR",
+        help="directory pytest runs in and its rootdir (default: cwd)",
+    )
+    parser.add_argument(
+        "--log-root",
+        type=Path,
+        default=Path("stress-logs"),
+        metavar="DIR",
+        help="where the per-run log folder is created (default stress-logs)",
+    )
+    parser.add_argument(
+        "--display",
+        choices=("auto", "rich", "plain"),
+        default="auto",
+        help="live progress (rich) or status lines (plain); auto picks rich on a terminal",
+    )
     # default None, not "": argparse would run a string default through _debug_topics.
-    parser.add_argument("--debug", type=_debug_topics, default=None, metavar="TOPICS",
-                        help="run iterations with PY6824_DEBUG (bare --debug: every topic; "
-                        "--debug=VOTE,LEAD: those) and pytest --capture=no; failing "
-                        "iterations' logs get an HTML timeline beside them")
-    parser.add_argument("--sim", action="store_true",
-                        help="run iterations in deterministic simulation (pytest --sim), each "
-                        "with its own seed; the summary lists failing seeds and how to replay them")
-    parser.add_argument("--base-seed", type=int, default=None, metavar="N",
-                        help="with --sim: derive the iterations' seeds from N (default: random, "
-                        "printed), so a whole stress run can be repeated")
-    parser.add_argument("--batch", type=int_in(1), default=None, metavar="K",
-                        help=f"with --sim: run up to K iterations (seeds) of a test in one pytest "
-                        f"process, each still its own iteration (default {DEFAULT_SIM_BATCH}; 1: a "
-                        f"process per iteration)")
-    parser.add_argument("patterns", nargs="*", metavar="PATTERN",
-                        help="pytest -k style substring, or a path / node id; OR-ed")
+    parser.add_argument(
+        "--debug",
+        type=_debug_topics,
+        default=None,
+        metavar="TOPICS",
+        help="run iterations with PY6824_DEBUG (bare --debug: every topic; "
+        "--debug=VOTE,LEAD: those) and pytest --capture=no; failing "
+        "iterations' logs get an HTML timeline beside them",
+    )
+    parser.add_argument(
+        "--sim",
+        action="store_true",
+        help="run iterations in deterministic simulation (pytest --sim), each "
+        "with its own seed; the summary lists failing seeds and how to replay them",
+    )
+    parser.add_argument(
+        "--base-seed",
+        type=int,
+        default=None,
+        metavar="N",
+        help="with --sim: derive the iterations' seeds from N (default: random, "
+        "printed), so a whole stress run can be repeated",
+    )
+    parser.add_argument(
+        "--batch",
+        type=int_in(1),
+        default=None,
+        metavar="K",
+        help=f"with --sim: run up to K iterations (seeds) of a test in one pytest "
+        f"process, each still its own iteration (default {DEFAULT_SIM_BATCH}; 1: a "
+        f"process per iteration)",
+    )
+    parser.add_argument(
+        "patterns", nargs="*", metavar="PATTERN", help="pytest -k style substring, or a path / node id; OR-ed"
+    )
     return parser
 
 
@@ -233,7 +281,7 @@ def parse_args(argv: Sequence[str]) -> Options:
     pytest_args: list[str] = []
     if "--" in argv:
         cut = argv.index("--")
-        argv, pytest_args = argv[:cut], argv[cut + 1:]
+        argv, pytest_args = argv[:cut], argv[cut + 1 :]
     # A bare --debug means every topic. Spelled out here rather than with nargs="?", which
     # would swallow the pattern in 'run_tests.sh --debug 2A' as a topic list.
     argv = ["--debug=1" if arg == "--debug" else arg for arg in argv]
@@ -296,19 +344,17 @@ def collect_tests(opts: Options) -> list[str]:
 
 def _collect(opts: Options, selection: list[str]) -> list[str]:
     extra = [a for a in opts.pytest_args if not _VERBOSITY_FLAGS.match(a)]
-    argv = [opts.python, "-m", "pytest", "--collect-only", "-q",
-            f"--rootdir={opts.tests_dir}", *extra, *selection]
-    proc = subprocess.run(argv, cwd=opts.tests_dir, stdin=subprocess.DEVNULL,
-                          capture_output=True, text=True, check=False)
+    argv = [opts.python, "-m", "pytest", "--collect-only", "-q", f"--rootdir={opts.tests_dir}", *extra, *selection]
+    proc = subprocess.run(
+        argv, cwd=opts.tests_dir, stdin=subprocess.DEVNULL, capture_output=True, text=True, check=False
+    )
     # 5 = nothing collected (the caller reports it); anything else non-zero is an error
     # (bad -k expression, bad pytest argument, import error while collecting).
     if proc.returncode not in (0, 5):
         output = (proc.stdout + proc.stderr).strip().splitlines()
         tail = "\n".join(output[-15:])
-        raise UsageError(f"test collection failed (pytest exit {proc.returncode}): "
-                         f"{shlex.join(argv[1:])}\n{tail}")
-    return [line.strip() for line in proc.stdout.splitlines()
-            if "::" in line and not line.startswith((" ", "<", "="))]
+        raise UsageError(f"test collection failed (pytest exit {proc.returncode}): {shlex.join(argv[1:])}\n{tail}")
+    return [line.strip() for line in proc.stdout.splitlines() if "::" in line and not line.startswith((" ", "<", "="))]
 
 
 # --------------------------------------------------------------------------- iterations
@@ -375,17 +421,32 @@ def build_iteration(opts: Options, test_id: str, iteration: int) -> IterationSpe
     if seed is not None:
         metadata["seed"] = str(seed)
         metadata["replay"] = replay_command(seed, test_id)
-    return IterationSpec(test_id=test_id, iteration=iteration, argv=argv, env=env,
-                         metadata=metadata, log_name=f"{log_stem(test_id)}-{iteration}.log")
+    return IterationSpec(
+        test_id=test_id,
+        iteration=iteration,
+        argv=argv,
+        env=env,
+        metadata=metadata,
+        log_name=f"{log_stem(test_id)}-{iteration}.log",
+    )
 
 
 def _pytest_argv(opts: Options, test_id: str, sim: tuple[str, ...]) -> tuple[str, ...]:
     """The pytest command of an iteration or a batch; sim: its --sim arguments, if any."""
     # With --debug, uncaptured: a timed-out iteration's debug lines are in its log too.
     capture = ("--capture=no",) if opts.debug else ()
-    return (opts.python, "-m", "pytest", test_id, f"--rootdir={opts.tests_dir}",
-            "-o", f"faulthandler_timeout={faulthandler_seconds(opts.timeout):g}",
-            *sim, *capture, *opts.pytest_args)
+    return (
+        opts.python,
+        "-m",
+        "pytest",
+        test_id,
+        f"--rootdir={opts.tests_dir}",
+        "-o",
+        f"faulthandler_timeout={faulthandler_seconds(opts.timeout):g}",
+        *sim,
+        *capture,
+        *opts.pytest_args,
+    )
 
 
 def iteration_seed(base_seed: int, test_id: str, iteration: int) -> int:
@@ -416,8 +477,7 @@ class IterationResult:
         if self.interrupted:
             return "INTERRUPTED (process group killed)"
         if self.timed_out:
-            return (f"TIMED OUT after {self.spec.metadata['timeout_s']} s "
-                    f"(process group killed)")
+            return f"TIMED OUT after {self.spec.metadata['timeout_s']} s (process group killed)"
         if self.error:
             return f"ERROR: {self.error}"
         if self.returncode != 0:
@@ -539,16 +599,30 @@ class ProcessEnd:
     error: str = ""  # it could not be started
 
 
-def run_process(argv: Sequence[str], env: Mapping[str, str], cwd: Path, registry: ProcessRegistry,
-                watchdog: Watchdog, on_line: LineHandler, cpu: int | None = None) -> ProcessEnd:
+def run_process(
+    argv: Sequence[str],
+    env: Mapping[str, str],
+    cwd: Path,
+    registry: ProcessRegistry,
+    watchdog: Watchdog,
+    on_line: LineHandler,
+    cpu: int | None = None,
+) -> ProcessEnd:
     """Run a child in its own session until it exits or its process group is killed (by the
     watchdog or by stop_all); its merged output goes to on_line. Never raises for the child.
 
     cpu: the one CPU the child may run on (its threads inherit that), or None for any."""
     started = time.monotonic()
     try:
-        proc = subprocess.Popen(argv, cwd=cwd, env={**os.environ, **env}, stdin=subprocess.DEVNULL,
-                                stdout=subprocess.PIPE, stderr=subprocess.STDOUT, start_new_session=True)
+        proc = subprocess.Popen(
+            argv,
+            cwd=cwd,
+            env={**os.environ, **env},
+            stdin=subprocess.DEVNULL,
+            stdout=subprocess.PIPE,
+            stderr=subprocess.STDOUT,
+            start_new_session=True,
+        )
     except OSError as exc:
         on_line(f"could not start: {exc}\n")
         return ProcessEnd(None, time.monotonic() - started, error=str(exc))
@@ -580,8 +654,14 @@ def _footer(result: IterationResult, returncode: int | None) -> str:
     return f"\n# result: {result.outcome()}\n# exit: {returncode}\n# seconds: {result.seconds:.2f}\n"
 
 
-def run_iteration(spec: IterationSpec, cwd: Path, timeout: float, capture: Path,
-                  registry: ProcessRegistry, sink: LineSink | None = None) -> IterationResult:
+def run_iteration(
+    spec: IterationSpec,
+    cwd: Path,
+    timeout: float,
+    capture: Path,
+    registry: ProcessRegistry,
+    sink: LineSink | None = None,
+) -> IterationResult:
     """Run one iteration to completion, timeout or interruption; never raises for the child.
 
     pytest also writes a JUnit XML report beside the capture, which says whether it skipped
@@ -598,9 +678,16 @@ def run_iteration(spec: IterationSpec, cwd: Path, timeout: float, capture: Path,
                 sink(spec, line.rstrip("\n"))
 
         end = run_process(spec.argv, env, cwd, registry, Watchdog(timeout), on_line)
-        result = IterationResult(spec, end.returncode, end.seconds, capture, timed_out=end.timed_out,
-                                 interrupted=end.interrupted, error=end.error,
-                                 skipped=end.returncode == 0 and not end.timed_out and all_skipped(report))
+        result = IterationResult(
+            spec,
+            end.returncode,
+            end.seconds,
+            capture,
+            timed_out=end.timed_out,
+            interrupted=end.interrupted,
+            error=end.error,
+            skipped=end.returncode == 0 and not end.timed_out and all_skipped(report),
+        )
         log.write(_footer(result, end.returncode))
     report.unlink(missing_ok=True)
     return result
@@ -619,8 +706,9 @@ def all_skipped(report: Path) -> bool:
         cases = list(ElementTree.parse(report).iter("testcase"))
     except (OSError, ElementTree.ParseError):
         return False
-    return bool(cases) and all(any(child.tag == "skipped" and child.get("type") != "pytest.xfail"
-                                   for child in case) for case in cases)
+    return bool(cases) and all(
+        any(child.tag == "skipped" and child.get("type") != "pytest.xfail" for child in case) for case in cases
+    )
 
 
 # --------------------------------------------------------------------------- batches (--sim)
@@ -672,8 +760,14 @@ class BatchOutput:
     error that no failing seed explains (a crash or hang at exit), that seed is failed, with
     the process's last lines, rather than the error going unreported."""
 
-    def __init__(self, batch: BatchSpec, capture_dir: Path, watchdog: Watchdog,
-                 emit: Callable[[IterationResult], None], sink: LineSink | None) -> None:
+    def __init__(
+        self,
+        batch: BatchSpec,
+        capture_dir: Path,
+        watchdog: Watchdog,
+        emit: Callable[[IterationResult], None],
+        sink: LineSink | None,
+    ) -> None:
         self.batch = batch
         self._by_seed = {spec.metadata["seed"]: spec for spec in batch.specs}
         self._capture_dir = capture_dir
@@ -699,7 +793,7 @@ class BatchOutput:
                 return
             if at > 0:
                 self._output(line[:at] + "\n")
-            self._marker(json.loads(line[at + len(SEED_MARKER):]))
+            self._marker(json.loads(line[at + len(SEED_MARKER) :]))
 
     def _output(self, text: str) -> None:
         running = self._running
@@ -734,9 +828,13 @@ class BatchOutput:
         running, self._running = self._running, None
         failed = record.get("outcome") == "failed"
         self._any_failed |= failed
-        result = IterationResult(running.spec, 1 if failed else 0, time.monotonic() - running.started,
-                                 self._capture_dir / running.spec.log_name,
-                                 skipped=record.get("outcome") == "skipped")
+        result = IterationResult(
+            running.spec,
+            1 if failed else 0,
+            time.monotonic() - running.started,
+            self._capture_dir / running.spec.log_name,
+            skipped=record.get("outcome") == "skipped",
+        )
         if "report" in record:
             running.log.write(f"\n# pytest's report of this test:\n{record['report']}\n")
         running.log.write(_footer(result, result.returncode))
@@ -772,9 +870,15 @@ class BatchOutput:
         """The seed that was running when the process ended: timed out, crashed or interrupted."""
         running, self._running = self._running, None
         error = "" if end.timed_out or end.interrupted or end.returncode else "the process exited mid-test"
-        result = IterationResult(running.spec, end.returncode, time.monotonic() - running.started,
-                                 self._capture_dir / running.spec.log_name, timed_out=end.timed_out,
-                                 interrupted=end.interrupted, error=error)
+        result = IterationResult(
+            running.spec,
+            end.returncode,
+            time.monotonic() - running.started,
+            self._capture_dir / running.spec.log_name,
+            timed_out=end.timed_out,
+            interrupted=end.interrupted,
+            error=error,
+        )
         running.log.write("\n# the batch's process ended while this test was running\n")
         running.log.write(_footer(result, end.returncode))
         running.log.close()
@@ -782,8 +886,13 @@ class BatchOutput:
 
     def _fail_held(self, end: ProcessEnd) -> None:
         held, self._held = self._held, None
-        result = replace(held, returncode=end.returncode, timed_out=end.timed_out, skipped=False,
-                         error="" if end.timed_out else f"the process exited {end.returncode} after this test ended")
+        result = replace(
+            held,
+            returncode=end.returncode,
+            timed_out=end.timed_out,
+            skipped=False,
+            error="" if end.timed_out else f"the process exited {end.returncode} after this test ended",
+        )
         with open(held.capture, "a", encoding="utf-8", errors="replace") as log:
             log.write("\n# this was the batch's last test; the process's output after it:\n")
             log.writelines(self._context)
@@ -793,8 +902,14 @@ class BatchOutput:
     def _fail_unstarted(self, spec: IterationSpec, end: ProcessEnd) -> None:
         """No seed started: the process failed before its tests (collection, usage)."""
         capture = self._capture_dir / spec.log_name
-        result = IterationResult(spec, end.returncode, end.seconds, capture, timed_out=end.timed_out,
-                                 error="" if end.timed_out or end.returncode else "the test never started")
+        result = IterationResult(
+            spec,
+            end.returncode,
+            end.seconds,
+            capture,
+            timed_out=end.timed_out,
+            error="" if end.timed_out or end.returncode else "the test never started",
+        )
         with open(capture, "w", encoding="utf-8", errors="replace") as log:
             _write_header(log, spec)
             log.write("# the batch's process ended before this test started; its output:\n")
@@ -804,9 +919,16 @@ class BatchOutput:
         self._emit(result)
 
 
-def run_batch(batch: BatchSpec, cwd: Path, timeout: float, capture_dir: Path, registry: ProcessRegistry,
-              emit: Callable[[IterationResult], None], sink: LineSink | None = None,
-              cpu: int | None = None) -> list[IterationSpec]:
+def run_batch(
+    batch: BatchSpec,
+    cwd: Path,
+    timeout: float,
+    capture_dir: Path,
+    registry: ProcessRegistry,
+    emit: Callable[[IterationResult], None],
+    sink: LineSink | None = None,
+    cpu: int | None = None,
+) -> list[IterationSpec]:
     """Run a batch's process, emitting each seed's result as it is known (a timeout applies to
     each seed); return the seeds it never started, to be run again in a new process."""
     watchdog = Watchdog(timeout)
@@ -916,20 +1038,29 @@ def build_table(stats: Mapping[str, TestStats], iterations: int) -> Table:
     for test, s in stats.items():
         timed = s.mean_seconds is not None
         style = "red" if s.failures else "dim" if s.runs and s.skipped == s.runs else None
-        table.add_row(Text(test), str(s.runs), str(s.failures), str(s.timeouts), str(s.skipped),
-                      f"{s.mean_seconds:.2f}" if timed else "-", f"{s.max_seconds:.2f}" if timed else "-",
-                      style=style)
+        table.add_row(
+            Text(test),
+            str(s.runs),
+            str(s.failures),
+            str(s.timeouts),
+            str(s.skipped),
+            f"{s.mean_seconds:.2f}" if timed else "-",
+            f"{s.max_seconds:.2f}" if timed else "-",
+            style=style,
+        )
     return table
 
 
-def write_summary(path: Path, stats: Mapping[str, TestStats], log_dir: Path,
-                  interrupted: bool, logs: Mapping[str, list[str]]) -> None:
+def write_summary(
+    path: Path, stats: Mapping[str, TestStats], log_dir: Path, interrupted: bool, logs: Mapping[str, list[str]]
+) -> None:
     data = {
         "log_dir": str(log_dir),
         "interrupted": interrupted,
-        "tests": [{"test": test, **asdict(s), "passed": s.passed, "mean_seconds": s.mean_seconds,
-                   "logs": logs.get(test, [])}
-                  for test, s in stats.items()],
+        "tests": [
+            {"test": test, **asdict(s), "passed": s.passed, "mean_seconds": s.mean_seconds, "logs": logs.get(test, [])}
+            for test, s in stats.items()
+        ],
     }
     path.write_text(json.dumps(data, indent=2) + "\n", encoding="utf-8")
 
@@ -968,8 +1099,7 @@ class Reporter:
     def start(self, total: int, tests: int, log_dir: Path) -> None:
         self.total = total
         self.started = time.monotonic()
-        self._emit(f"stress: {tests} test(s), {total} iteration(s); "
-                   f"logs of failing iterations go to {log_dir}")
+        self._emit(f"stress: {tests} test(s), {total} iteration(s); logs of failing iterations go to {log_dir}")
 
     def line(self, spec: IterationSpec, text: str) -> None:
         self._emit(f"[{_short(spec.test_id)}#{spec.iteration}] {text}")
@@ -977,8 +1107,7 @@ class Reporter:
     def finished(self, result: IterationResult, log_path: Path | None) -> None:
         self._count(result, log_path)
         now = time.monotonic()
-        if result.failed or self.done == self.total or now - self._last_status >= \
-                self.STATUS_EVERY_S:
+        if result.failed or self.done == self.total or now - self._last_status >= self.STATUS_EVERY_S:
             self._last_status = now
             self._emit(self._status())
 
@@ -994,16 +1123,20 @@ class Reporter:
             self._failure_line(result, log_path)
 
     def _failure_line(self, result: IterationResult, log_path: Path | None) -> None:
-        self._emit(f"FAIL {result.spec.test_id} #{result.spec.iteration}: {result.outcome()}, "
-                   f"{result.seconds:.1f} s -> {log_path}")
+        self._emit(
+            f"FAIL {result.spec.test_id} #{result.spec.iteration}: {result.outcome()}, "
+            f"{result.seconds:.1f} s -> {log_path}"
+        )
 
     def _status(self) -> str:
         elapsed = time.monotonic() - self.started
         eta = estimate_eta(elapsed, self.done, self.total)
         failing = ", ".join(map(_short, self.failed_ids)) or "none"
-        return (f"[{self.done}/{self.total}] done {self.done}, failed {self.failures} "
-                f"(failing: {failing}), skipped {self.skipped}, elapsed {format_seconds(elapsed)}, "
-                f"ETA {format_seconds(eta)}")
+        return (
+            f"[{self.done}/{self.total}] done {self.done}, failed {self.failures} "
+            f"(failing: {failing}), skipped {self.skipped}, elapsed {format_seconds(elapsed)}, "
+            f"ETA {format_seconds(eta)}"
+        )
 
     def _emit(self, text: str) -> None:
         print(text, flush=True)
@@ -1026,8 +1159,7 @@ class RichReporter(Reporter):
             TextColumn("[red]{task.fields[failing]}"),
             console=console,
         )
-        self.task_id = self.progress.add_task("stress", total=1, failed=0, skipped=0, failing="",
-                                              start=False)
+        self.task_id = self.progress.add_task("stress", total=1, failed=0, skipped=0, failing="", start=False)
 
     def start(self, total: int, tests: int, log_dir: Path) -> None:
         super().start(total, tests, log_dir)
@@ -1038,8 +1170,13 @@ class RichReporter(Reporter):
     def finished(self, result: IterationResult, log_path: Path | None) -> None:
         self._count(result, log_path)
         failing = ", ".join(map(_short, self.failed_ids))
-        self.progress.update(self.task_id, advance=1, failed=self.failures, skipped=self.skipped,
-                             failing=failing if len(failing) < 60 else failing[:57] + "...")
+        self.progress.update(
+            self.task_id,
+            advance=1,
+            failed=self.failures,
+            skipped=self.skipped,
+            failing=failing if len(failing) < 60 else failing[:57] + "...",
+        )
 
     def stop(self) -> None:
         self.progress.stop()
@@ -1127,8 +1264,7 @@ Event = tuple[IterationSpec, str] | IterationResult
 class StressRun:
     """Schedules the iterations and feeds their events to the reporter."""
 
-    def __init__(self, opts: Options, tests: Sequence[str], log_dir: Path,
-                 reporter: Reporter) -> None:
+    def __init__(self, opts: Options, tests: Sequence[str], log_dir: Path, reporter: Reporter) -> None:
         self.opts = opts
         self.tests = list(tests)
         self.log_dir = log_dir
@@ -1144,8 +1280,7 @@ class StressRun:
     def specs(self) -> list[IterationSpec]:
         # Iteration-major order: every test gets its first runs early, so a broken
         # test shows up in the first minutes of a long loop.
-        return [build_iteration(self.opts, test, i)
-                for i in range(1, self.opts.iterations + 1) for test in self.tests]
+        return [build_iteration(self.opts, test, i) for i in range(1, self.opts.iterations + 1) for test in self.tests]
 
     def batches(self, specs: Sequence[IterationSpec]) -> list[BatchSpec]:
         """--sim: the specs, in their order, cut into batches of one test's iterations."""
@@ -1154,8 +1289,11 @@ class StressRun:
             by_test.setdefault(spec.test_id, []).append(spec)
         size = self.opts.batch
         # In the specs' iteration-major order: every test gets its first batch early.
-        return [build_batch(self.opts, mine[start:start + size])
-                for start in range(0, self.opts.iterations, size) for mine in by_test.values()]
+        return [
+            build_batch(self.opts, mine[start : start + size])
+            for start in range(0, self.opts.iterations, size)
+            for mine in by_test.values()
+        ]
 
     def _submit_all(self, specs: Sequence[IterationSpec]) -> None:
         if self.opts.sim:
@@ -1171,8 +1309,7 @@ class StressRun:
         sink = self._sink if self.opts.verbose else None
         capture = self.capture_dir / spec.log_name
         try:
-            result = run_iteration(spec, self.opts.tests_dir, self.opts.timeout, capture,
-                                   self.registry, sink)
+            result = run_iteration(spec, self.opts.tests_dir, self.opts.timeout, capture, self.registry, sink)
         except Exception as exc:  # noqa: BLE001 - the main loop must always hear back
             result = IterationResult(spec, None, 0.0, capture, error=repr(exc))
         self.events.put(result)
@@ -1192,13 +1329,13 @@ class StressRun:
 
         cpu = self.cpus.get()
         try:
-            rest = run_batch(batch, self.opts.tests_dir, self.opts.timeout, self.capture_dir,
-                             self.registry, emit, sink, cpu)
+            rest = run_batch(
+                batch, self.opts.tests_dir, self.opts.timeout, self.capture_dir, self.registry, emit, sink, cpu
+            )
         except Exception as exc:  # noqa: BLE001 - the main loop must hear of every seed
             for spec in batch.specs:
                 if spec.iteration not in emitted:
-                    self.events.put(IterationResult(spec, None, 0.0, self.capture_dir / spec.log_name,
-                                                    error=repr(exc)))
+                    self.events.put(IterationResult(spec, None, 0.0, self.capture_dir / spec.log_name, error=repr(exc)))
             return
         finally:
             self.cpus.put(cpu)
@@ -1276,12 +1413,10 @@ def _remove_if_empty(path: Path) -> None:
         pass
 
 
-def report(console: Console, opts: Options, tests: Sequence[str], outcome: RunOutcome,
-           log_dir: Path) -> int:
+def report(console: Console, opts: Options, tests: Sequence[str], outcome: RunOutcome, log_dir: Path) -> int:
     """Print the table and closing lines, write summary.json; return the exit code."""
     stats = summarize(tests, outcome.results)
-    write_summary(log_dir / "summary.json", stats, log_dir, outcome.interrupted_by is not None,
-                  outcome.logs)
+    write_summary(log_dir / "summary.json", stats, log_dir, outcome.interrupted_by is not None, outcome.logs)
     console.print(build_table(stats, opts.iterations))
     runs = sum(s.runs for s in stats.values())
     failures = sum(s.failures for s in stats.values())
@@ -1303,9 +1438,16 @@ def report(console: Console, opts: Options, tests: Sequence[str], outcome: RunOu
 
 def failing_seeds(results: Sequence[IterationResult]) -> list[dict[str, str]]:
     """The --sim seeds of the failed iterations, each with its replay command."""
-    return [{"test": r.spec.test_id, "iteration": str(r.spec.iteration), "seed": r.spec.metadata["seed"],
-             "replay": r.spec.metadata["replay"]}
-            for r in results if r.failed and "seed" in r.spec.metadata]
+    return [
+        {
+            "test": r.spec.test_id,
+            "iteration": str(r.spec.iteration),
+            "seed": r.spec.metadata["seed"],
+            "replay": r.spec.metadata["replay"],
+        }
+        for r in results
+        if r.failed and "seed" in r.spec.metadata
+    ]
 
 
 def _base_seed_line(opts: Options) -> str:
@@ -1317,8 +1459,7 @@ def report_seeds(console: Console, opts: Options, outcome: RunOutcome, summary_p
     failing = failing_seeds(outcome.results)
     console.print(f"{_base_seed_line(opts)}; {len(failing)} failing seed(s)", markup=False)
     for f in failing:
-        console.print(f"  seed {f['seed']}  {f['test']} (iteration {f['iteration']}): {f['replay']}",
-                      markup=False)
+        console.print(f"  seed {f['seed']}  {f['test']} (iteration {f['iteration']}): {f['replay']}", markup=False)
     data = json.loads(summary_path.read_text(encoding="utf-8"))
     data["sim"] = {"base_seed": opts.base_seed, "failing_seeds": failing}
     summary_path.write_text(json.dumps(data, indent=2) + "\n", encoding="utf-8")

@@ -63,7 +63,7 @@ FIRST_GID = 100
 
 
 def lane_name(lane: Lane, grouped: bool = False) -> str:
-    """"S0"; "G100 S0" in a group; "S0 *" for a lane shared by every group (grouped log)."""
+    """ "S0"; "G100 S0" in a group; "S0 *" for a lane shared by every group (grouped log)."""
     group, peer = lane
     if group:
         return f"{group} S{peer}"
@@ -177,8 +177,12 @@ ARROW_STYLES: dict[str, ArrowStyle] = {
 ROLE_COLOURS = {"F": "#c9d6e8", "C": "#f5b041", "L": "#2e8b57", "-": "#e2e2e2"}
 ROLE_NAMES = {**ROLES, "-": "running (role not logged)"}
 # What a shardkv group's lines become (see _config, _migrate, _gc): legend text per mark kind.
-GROUP_MARKS = {"config": "config change", "shard-in": "shard installed",
-               "shard-gc": "shard deleted (moved away)", "shard-settled": "shard settled"}
+GROUP_MARKS = {
+    "config": "config change",
+    "shard-in": "shard installed",
+    "shard-gc": "shard deleted (moved away)",
+    "shard-settled": "shard settled",
+}
 SPAN_COLOURS = {"crash": "#333333", "disconnect": "#d04040", "partition": "#8040c0"}
 
 
@@ -232,9 +236,17 @@ class TimelineBuilder:
         self.rejects: dict[tuple[int, int, int], DebugLine] = {}  # (follower, leader, prev)
         self.snaps: dict[tuple[int, int, int], DebugLine] = {}  # (leader, follower, index)
         self.handlers: dict[str, Callable[[DebugLine], None]] = {
-            "VOTE": self._vote, "LEAD": self._lead, "DROP": self._drop, "APND": self._append,
-            "CMIT": self._commit, "APLY": self._apply, "SNAP": self._snapshot, "PERS": self._persist,
-            "CONF": self._config, "MIGR": self._migrate, "GC": self._gc,
+            "VOTE": self._vote,
+            "LEAD": self._lead,
+            "DROP": self._drop,
+            "APND": self._append,
+            "CMIT": self._commit,
+            "APLY": self._apply,
+            "SNAP": self._snapshot,
+            "PERS": self._persist,
+            "CONF": self._config,
+            "MIGR": self._migrate,
+            "GC": self._gc,
         }
 
     # --- driving -----------------------------------------------------------------------------
@@ -313,8 +325,7 @@ class TimelineBuilder:
         tip = f"{line.raw}\n{tip}" if tip else line.raw
         self.tl.marks.append(Mark(line.peer, line.ms, kind, line.topic, label, tip, self.group))
 
-    def _arrow(self, src: int, request: DebugLine | None, dst: int, t_dst: int, kind: str,
-               *lines: DebugLine) -> None:
+    def _arrow(self, src: int, request: DebugLine | None, dst: int, t_dst: int, kind: str, *lines: DebugLine) -> None:
         """request None: its send time is not logged, so the arrow is drawn at t_dst."""
         if self.grouped:
             return  # the log's S0 is any group's: pairing by peer and term would mix groups
@@ -367,8 +378,7 @@ class TimelineBuilder:
         elif m := re.match(r"S(\d+) rejected prev=(\d+)", line.text):
             follower = int(m[1])
             self._mark(line, "dot")
-            self._arrow(follower, self.rejects.get((follower, peer, int(m[2]))), peer, line.ms,
-                        "append-reply", line)
+            self._arrow(follower, self.rejects.get((follower, peer, int(m[2]))), peer, line.ms, "append-reply", line)
         else:
             self._mark(line, "dot")
 
@@ -404,8 +414,11 @@ class TimelineBuilder:
             return
         owners = [int(g) for g in re.findall(r"\d+", m[2])]
         mine = [shard for shard, gid in enumerate(owners) if f"G{gid}" == self.group]
-        serves = (f"{self.group} serves shards {_shard_ranges(mine)} ({len(mine)} of {len(owners)})"
-                  if mine else f"{self.group} serves no shard")
+        serves = (
+            f"{self.group} serves shards {_shard_ranges(mine)} ({len(mine)} of {len(owners)})"
+            if mine
+            else f"{self.group} serves no shard"
+        )
         label = f"c{m[1]}" + (f" [{_shard_ranges(mine)}]" if mine else " []")
         self._mark(line, "config", label, serves)
 
@@ -414,16 +427,23 @@ class TimelineBuilder:
         if not m:
             self._mark(line, "dot")
             return
-        self._mark(line, "shard-in", f"+{m[1]}",
-                   f"shard {m[1]} moved {m[3]} -> {self.group} (config {m[2]})")
+        self._mark(line, "shard-in", f"+{m[1]}", f"shard {m[1]} moved {m[3]} -> {self.group} (config {m[2]})")
 
     def _gc(self, line: DebugLine) -> None:
         if m := re.match(r"deleted shard (\d+) of config (\d+)", line.text):
-            self._mark(line, "shard-gc", f"\u2212{m[1]}",
-                       f"{self.group} dropped its copy of shard {m[1]}, which left it in config {m[2]}")
+            self._mark(
+                line,
+                "shard-gc",
+                f"\u2212{m[1]}",
+                f"{self.group} dropped its copy of shard {m[1]}, which left it in config {m[2]}",
+            )
         elif m := re.match(r"shard (\d+) settled: (G\d+) dropped its copy", line.text):
-            self._mark(line, "shard-settled", f"\u2713{m[1]}",
-                       f"shard {m[1]} settled in {self.group}: its old owner {m[2]} has deleted it")
+            self._mark(
+                line,
+                "shard-settled",
+                f"\u2713{m[1]}",
+                f"shard {m[1]} settled in {self.group}: its old owner {m[2]} has deleted it",
+            )
         else:
             self._mark(line, "dot")
 
@@ -625,22 +645,30 @@ class SvgWriter:
     def rect(self, cls: str, t: int, t2: int, y: int, h: int, tip: str, fill: str = "") -> None:
         width = max(self.x(t2) - self.x(t), 1.0)
         style = f' fill="{fill}"' if fill else ""
-        self.out.append(f'<rect class="{cls}" data-t="{t}" data-t2="{t2}" x="{self.x(t)}" y="{y}" '
-                        f'width="{width}" height="{h}"{style}>{self._title(tip)}</rect>')
+        self.out.append(
+            f'<rect class="{cls}" data-t="{t}" data-t2="{t2}" x="{self.x(t)}" y="{y}" '
+            f'width="{width}" height="{h}"{style}>{self._title(tip)}</rect>'
+        )
 
     def text(self, cls: str, t: int, y: int, text: str, t2: int | None = None, dx: int = 0) -> None:
         end = f' data-t2="{t2}"' if t2 is not None else ""
-        self.out.append(f'<text class="{cls}" data-t="{t}"{end} data-dx="{dx}" x="{self.x(t) + dx}" '
-                        f'y="{y}">{html.escape(text)}</text>')
+        self.out.append(
+            f'<text class="{cls}" data-t="{t}"{end} data-dx="{dx}" x="{self.x(t) + dx}" '
+            f'y="{y}">{html.escape(text)}</text>'
+        )
 
     def group(self, cls: str, t: int, y: int, body: str, tip: str) -> None:
-        self.out.append(f'<g class="{cls}" data-t="{t}" data-y="{y}" transform="translate({self.x(t)},{y})">'
-                        f'{self._title(tip)}{body}</g>')
+        self.out.append(
+            f'<g class="{cls}" data-t="{t}" data-y="{y}" transform="translate({self.x(t)},{y})">'
+            f"{self._title(tip)}{body}</g>"
+        )
 
     def line(self, cls: str, t: int, t2: int, y1: int, y2: int, tip: str = "", extra: str = "") -> None:
         title = self._title(tip) if tip else ""
-        self.out.append(f'<line class="{cls}" data-t="{t}" data-t2="{t2}" x1="{self.x(t)}" y1="{y1}" '
-                        f'x2="{self.x(t2)}" y2="{y2}"{extra}>{title}</line>')
+        self.out.append(
+            f'<line class="{cls}" data-t="{t}" data-t2="{t2}" x1="{self.x(t)}" y1="{y1}" '
+            f'x2="{self.x(t2)}" y2="{y2}"{extra}>{title}</line>'
+        )
 
     # --- the layers, back to front ----------------------------------------------------------
 
@@ -656,9 +684,11 @@ class SvgWriter:
         for arrow in self.tl.arrows:
             self._arrow(arrow)
         width = self.x(self.tl.t_end) + 40
-        return (f'<svg id="tl" width="{width}" height="{height + 4}" '
-                f'data-t0="{self.tl.t_start}" data-scale="{self.scale}">{_svg_defs()}'
-                f'<g id="axis"></g>{"".join(self.out)}</svg>')
+        return (
+            f'<svg id="tl" width="{width}" height="{height + 4}" '
+            f'data-t0="{self.tl.t_start}" data-scale="{self.scale}">{_svg_defs()}'
+            f'<g id="axis"></g>{"".join(self.out)}</svg>'
+        )
 
     def _lanes(self, height: int) -> None:
         t0, t1 = self.tl.t_start, self.tl.t_end
@@ -677,22 +707,26 @@ class SvgWriter:
     def _band(self, band: Band) -> None:
         i = self.lane[(band.group, band.peer)]
         role = ROLE_NAMES.get(band.role, band.role)
-        term = (f"T{band.term}" if band.term is not None else "term not logged" if band.role == "-"
-                else "term not logged yet")
+        term = (
+            f"T{band.term}"
+            if band.term is not None
+            else "term not logged"
+            if band.role == "-"
+            else "term not logged yet"
+        )
         tip = f"{lane_name((band.group, band.peer))} {role}, {term}, {band.start}-{band.end} ms\n{band.tip}"
         self.rect(f"band role-{band.role}", band.start, band.end, _lane_top(i) + BAND_Y, BAND_H, tip)
         if band.term is not None:
-            self.text(f"term on-{band.role}", band.start, _lane_top(i) + BAND_Y + 12, f"T{band.term}",
-                      t2=band.end, dx=3)
+            self.text(
+                f"term on-{band.role}", band.start, _lane_top(i) + BAND_Y + 12, f"T{band.term}", t2=band.end, dx=3
+            )
 
     def _span(self, span: Span) -> None:
         i = self.lane[(span.group, span.peer)]
         top = _lane_top(i) + 2
         tip = f"{lane_name((span.group, span.peer))} {span.label}, {span.start}-{span.end} ms\n{span.tip}"
-        self.rect(f"span span-{span.kind}", span.start, span.end, top, LANE_H - 6, tip,
-                  fill=f"url(#hatch-{span.kind})")
-        self.text(f"span-label span-label-{span.kind}", span.start, top + LANE_H - 10, span.label,
-                  t2=span.end, dx=3)
+        self.rect(f"span span-{span.kind}", span.start, span.end, top, LANE_H - 6, tip, fill=f"url(#hatch-{span.kind})")
+        self.text(f"span-label span-label-{span.kind}", span.start, top + LANE_H - 10, span.label, t2=span.end, dx=3)
 
     def _mark(self, mark: Mark) -> None:
         if mark.peer is None:
@@ -725,34 +759,50 @@ def _mark_shape(mark: Mark) -> str:
     # A leader's start and its commit often share a moment: the start's label goes left of
     # its triangle, the commit's right of its tick.
     if mark.kind == "commit":
-        return (f'<line y1="{top - 10}" y2="{bottom}" stroke="{colour}"/>'
-                f'<text class="lbl" x="2" y="{top - 3}" fill="{colour}">{label}</text>')
+        return (
+            f'<line y1="{top - 10}" y2="{bottom}" stroke="{colour}"/>'
+            f'<text class="lbl" x="2" y="{top - 3}" fill="{colour}">{label}</text>'
+        )
     if mark.kind == "apply":
-        return (f'<line y1="{top}" y2="{bottom + 10}" stroke="{colour}"/>'
-                f'<text class="lbl" x="2" y="{bottom + 10}" fill="{colour}">{label}</text>')
+        return (
+            f'<line y1="{top}" y2="{bottom + 10}" stroke="{colour}"/>'
+            f'<text class="lbl" x="2" y="{bottom + 10}" fill="{colour}">{label}</text>'
+        )
     if mark.kind == "start":
-        return (f'<path d="M-4,{top - 8} L4,{top - 8} L0,{top - 2} Z" fill="{colour}"/>'
-                f'<text class="lbl" x="-5" y="{top - 3}" text-anchor="end" fill="{colour}">+{label}</text>')
+        return (
+            f'<path d="M-4,{top - 8} L4,{top - 8} L0,{top - 2} Z" fill="{colour}"/>'
+            f'<text class="lbl" x="-5" y="{top - 3}" text-anchor="end" fill="{colour}">+{label}</text>'
+        )
     if mark.kind == "restart":
-        return (f'<rect x="-1.5" y="2" width="3" height="{LANE_H - 8}" fill="#222"/>'
-                f'<text class="lbl restart-label" x="3" y="{LANE_H - 8}">{label}</text>')
+        return (
+            f'<rect x="-1.5" y="2" width="3" height="{LANE_H - 8}" fill="#222"/>'
+            f'<text class="lbl restart-label" x="3" y="{LANE_H - 8}">{label}</text>'
+        )
     if mark.kind == "persist":
         return f'<line y1="{bottom}" y2="{bottom + 3}" stroke="{colour}"/>'
     # A shardkv group's: a flag across the lane for a config, shard moves below the band.
     if mark.kind == "config":
-        return (f'<line y1="3" y2="{LANE_H - 6}" stroke="{colour}" stroke-width="2"/>'
-                f'<path d="M0,3 L9,7 L0,11 Z" fill="{colour}"/>'
-                f'<text class="lbl conf-label" x="11" y="12" fill="{colour}">{label}</text>')
+        return (
+            f'<line y1="3" y2="{LANE_H - 6}" stroke="{colour}" stroke-width="2"/>'
+            f'<path d="M0,3 L9,7 L0,11 Z" fill="{colour}"/>'
+            f'<text class="lbl conf-label" x="11" y="12" fill="{colour}">{label}</text>'
+        )
     if mark.kind == "shard-in":
-        return (f'<path d="M-4,{bottom + 10} L4,{bottom + 10} L0,{bottom + 2} Z" fill="{colour}"/>'
-                f'<text class="lbl" x="5" y="{bottom + 10}" fill="{colour}">{label}</text>')
+        return (
+            f'<path d="M-4,{bottom + 10} L4,{bottom + 10} L0,{bottom + 2} Z" fill="{colour}"/>'
+            f'<text class="lbl" x="5" y="{bottom + 10}" fill="{colour}">{label}</text>'
+        )
     if mark.kind == "shard-gc":
-        return (f'<path d="M-3,{bottom + 3} L3,{bottom + 9} M3,{bottom + 3} L-3,{bottom + 9}" '
-                f'stroke="{colour}" stroke-width="2"/>'
-                f'<text class="lbl" x="5" y="{bottom + 10}" fill="{colour}">{label}</text>')
+        return (
+            f'<path d="M-3,{bottom + 3} L3,{bottom + 9} M3,{bottom + 3} L-3,{bottom + 9}" '
+            f'stroke="{colour}" stroke-width="2"/>'
+            f'<text class="lbl" x="5" y="{bottom + 10}" fill="{colour}">{label}</text>'
+        )
     if mark.kind == "shard-settled":
-        return (f'<circle cy="{bottom + 6}" r="3" fill="#fff" stroke="{colour}" stroke-width="1.5"/>'
-                f'<text class="lbl" x="5" y="{bottom + 10}" fill="{colour}">{label}</text>')
+        return (
+            f'<circle cy="{bottom + 6}" r="3" fill="#fff" stroke="{colour}" stroke-width="1.5"/>'
+            f'<text class="lbl" x="5" y="{bottom + 10}" fill="{colour}">{label}</text>'
+        )
     return f'<circle cy="{top + BAND_H // 2}" r="2.6" fill="{colour}"/>'
 
 
@@ -761,18 +811,24 @@ def _svg_defs() -> str:
     the hatchings of the tester's spans."""
     parts = []
     for kind, style in ARROW_STYLES.items():
-        parts.append(f'<marker id="head-{kind}" viewBox="0 0 10 10" refX="9" refY="5" markerWidth="7" '
-                     f'markerHeight="7" orient="auto-start-reverse"><path d="M0,0 L10,5 L0,10 z" '
-                     f'fill="{style.colour}"/></marker>')
-        parts.append(f'<marker id="cross-{kind}" viewBox="0 0 10 10" refX="5" refY="5" markerWidth="9" '
-                     f'markerHeight="9"><path d="M1,1 L9,9 M9,1 L1,9" stroke="{style.colour}" '
-                     f'stroke-width="2"/></marker>')
+        parts.append(
+            f'<marker id="head-{kind}" viewBox="0 0 10 10" refX="9" refY="5" markerWidth="7" '
+            f'markerHeight="7" orient="auto-start-reverse"><path d="M0,0 L10,5 L0,10 z" '
+            f'fill="{style.colour}"/></marker>'
+        )
+        parts.append(
+            f'<marker id="cross-{kind}" viewBox="0 0 10 10" refX="5" refY="5" markerWidth="9" '
+            f'markerHeight="9"><path d="M1,1 L9,9 M9,1 L1,9" stroke="{style.colour}" '
+            f'stroke-width="2"/></marker>'
+        )
     for kind, colour in SPAN_COLOURS.items():
         opacity = 0.55 if kind == "crash" else 0.35  # a dead peer is darker than a cut one
-        parts.append(f'<pattern id="hatch-{kind}" width="8" height="8" patternUnits="userSpaceOnUse" '
-                     f'patternTransform="rotate(45)"><rect width="8" height="8" fill="{colour}" '
-                     f'fill-opacity="{opacity / 3:.2f}"/><line x1="0" y1="0" x2="0" y2="8" '
-                     f'stroke="{colour}" stroke-opacity="{opacity}" stroke-width="3"/></pattern>')
+        parts.append(
+            f'<pattern id="hatch-{kind}" width="8" height="8" patternUnits="userSpaceOnUse" '
+            f'patternTransform="rotate(45)"><rect width="8" height="8" fill="{colour}" '
+            f'fill-opacity="{opacity / 3:.2f}"/><line x1="0" y1="0" x2="0" y2="8" '
+            f'stroke="{colour}" stroke-opacity="{opacity}" stroke-width="3"/></pattern>'
+        )
     return f"<defs>{''.join(parts)}</defs>"
 
 
@@ -783,8 +839,10 @@ def fit_scale(tl: Timeline, width_px: int = FIT_WIDTH_PX) -> float:
 
 def _lane_tip(lane: Lane, grouped: bool) -> str:
     if grouped and not lane[0]:
-        return (f"S{lane[1]} of any group or of the controller: lines that name no group "
-                f"(Raft's, the rsm's), drawn without roles or arrows")
+        return (
+            f"S{lane[1]} of any group or of the controller: lines that name no group "
+            f"(Raft's, the rsm's), drawn without roles or arrows"
+        )
     return lane_name(lane)
 
 
@@ -792,25 +850,29 @@ def _lane_labels(tl: Timeline) -> str:
     rows = [f'<text x="6" y="{AXIS_H + TESTER_H // 2 + 4}" class="who">tester</text>']
     names = [lane_name(lane, tl.grouped) for lane in tl.lanes]
     for i, (lane, name) in enumerate(zip(tl.lanes, names, strict=True)):
-        rows.append(f'<text x="6" y="{_band_mid(i) + 5}" class="who peer">{html.escape(name)}'
-                    f'<title>{html.escape(_lane_tip(lane, tl.grouped))}</title></text>')
+        rows.append(
+            f'<text x="6" y="{_band_mid(i) + 5}" class="who peer">{html.escape(name)}'
+            f"<title>{html.escape(_lane_tip(lane, tl.grouped))}</title></text>"
+        )
     width = max([58] + [14 + 8 * len(name) for name in names])  # bold 12px monospace: ~7.3 px a letter
-    return (f'<svg width="{width}" height="{_lane_top(len(tl.lanes)) + 4}" class="labels">'
-            f'{"".join(rows)}</svg>')
+    return f'<svg width="{width}" height="{_lane_top(len(tl.lanes)) + 4}" class="labels">{"".join(rows)}</svg>'
 
 
 def _legend(tl: Timeline) -> str:
-    items = [f'<span class="sw" style="background:{ROLE_COLOURS[r]}"></span>{name}'
-             for r, name in ROLES.items()]
+    items = [f'<span class="sw" style="background:{ROLE_COLOURS[r]}"></span>{name}' for r, name in ROLES.items()]
     if tl.grouped:
         items.append(f'<span class="sw" style="background:{ROLE_COLOURS["-"]}"></span>{ROLE_NAMES["-"]}')
-        items += [f'<svg class="mk" width="14" height="14" viewBox="-7 -7 14 14">{_legend_mark(kind)}</svg>'
-                  f'{html.escape(text)}' for kind, text in GROUP_MARKS.items()]
-    items += [f'<span class="ar" style="border-color:{s.colour}; border-style:'
-              f'{"dashed" if s.dropped else "solid"}"></span>{html.escape(s.legend)}'
-              for s in ARROW_STYLES.values()]
-    items += [f'<span class="sw hatch" style="color:{colour}"></span>{kind}'
-              for kind, colour in SPAN_COLOURS.items()]
+        items += [
+            f'<svg class="mk" width="14" height="14" viewBox="-7 -7 14 14">{_legend_mark(kind)}</svg>'
+            f"{html.escape(text)}"
+            for kind, text in GROUP_MARKS.items()
+        ]
+    items += [
+        f'<span class="ar" style="border-color:{s.colour}; border-style:'
+        f'{"dashed" if s.dropped else "solid"}"></span>{html.escape(s.legend)}'
+        for s in ARROW_STYLES.values()
+    ]
+    items += [f'<span class="sw hatch" style="color:{colour}"></span>{kind}' for kind, colour in SPAN_COLOURS.items()]
     items += [f'<span class="dot" style="background:{t.colour}"></span>{t.code}' for t in TOPICS.values()]
     return " ".join(f"<span class=item>{i}</span>" for i in items)
 
@@ -821,8 +883,7 @@ def _legend_mark(kind: str) -> str:
     colour = topic_colour(topic)
     return {
         "config": (
-            f'<line y1="-6" y2="6" stroke="{colour}" stroke-width="2"/>'
-            f'<path d="M0,-6 L7,-3 L0,0 Z" fill="{colour}"/>'
+            f'<line y1="-6" y2="6" stroke="{colour}" stroke-width="2"/><path d="M0,-6 L7,-3 L0,0 Z" fill="{colour}"/>'
         ),
         "shard-in": f'<path d="M-4,4 L4,4 L0,-4 Z" fill="{colour}"/>',
         "shard-gc": f'<path d="M-3,-3 L3,3 M3,-3 L-3,3" stroke="{colour}" stroke-width="2"/>',
@@ -838,13 +899,23 @@ def render_html(tl: Timeline, source: str) -> str:
     problems = "".join(f"<div>{html.escape(p)}</div>" for p in tl.problems)
     counts = f"{len(tl.arrows)} arrows, {len(tl.marks)} lines drawn"
     return _PAGE.substitute(
-        title=html.escape(title), source=html.escape(source), seconds=f"{seconds:.1f}",
-        lanes=(f"{len(tl.lanes)} lanes" if tl.grouped else f"{len(tl.peers)} peers"), counts=counts,
-        t0=tl.t_start, t1=tl.t_end, note=_GROUPED_NOTE if tl.grouped else "",
+        title=html.escape(title),
+        source=html.escape(source),
+        seconds=f"{seconds:.1f}",
+        lanes=(f"{len(tl.lanes)} lanes" if tl.grouped else f"{len(tl.peers)} peers"),
+        counts=counts,
+        t0=tl.t_start,
+        t1=tl.t_end,
+        note=_GROUPED_NOTE if tl.grouped else "",
         problems=f'<div class="problems">{problems}</div>' if problems else "",
-        legend=_legend(tl), labels=_lane_labels(tl), svg=SvgWriter(tl, scale).draw(),
+        legend=_legend(tl),
+        labels=_lane_labels(tl),
+        svg=SvgWriter(tl, scale).draw(),
         config=json.dumps({"minScale": MIN_SCALE, "maxScale": MAX_SCALE}),
-        role_f=ROLE_COLOURS["F"], role_c=ROLE_COLOURS["C"], role_l=ROLE_COLOURS["L"])
+        role_f=ROLE_COLOURS["F"],
+        role_c=ROLE_COLOURS["C"],
+        role_l=ROLE_COLOURS["L"],
+    )
 
 
 def write_timeline(log: Path, out: Path | None = None) -> Path:
@@ -861,11 +932,13 @@ def write_timeline(log: Path, out: Path | None = None) -> Path:
 
 
 def build_parser() -> argparse.ArgumentParser:
-    parser = ArgumentParser(prog="python -m tools.timeline",
-                            description="Write an HTML timeline of a PY6824_DEBUG log.")
+    parser = ArgumentParser(
+        prog="python -m tools.timeline", description="Write an HTML timeline of a PY6824_DEBUG log."
+    )
     parser.add_argument("log", type=Path, metavar="LOGFILE")
-    parser.add_argument("-o", "--output", type=Path, metavar="OUT.html",
-                        help="where to write (default: LOGFILE with suffix .html)")
+    parser.add_argument(
+        "-o", "--output", type=Path, metavar="OUT.html", help="where to write (default: LOGFILE with suffix .html)"
+    )
     return parser
 
 
@@ -880,10 +953,12 @@ def main(argv: Sequence[str] | None = None) -> int:
     return 0
 
 
-_GROUPED_NOTE = ('<div class="note">Lanes per shardkv group and server ("G100 S0") and the '
-                 'controller\'s ("CTRL S0"), for the lines that name them; a lane "S0 *" holds the '
-                 'lines that name no group (Raft\'s, the rsm\'s SKV): any group\'s S0 or the '
-                 'controller\'s, so drawn without roles or arrows.</div>')
+_GROUPED_NOTE = (
+    '<div class="note">Lanes per shardkv group and server ("G100 S0") and the '
+    'controller\'s ("CTRL S0"), for the lines that name them; a lane "S0 *" holds the '
+    "lines that name no group (Raft's, the rsm's SKV): any group's S0 or the "
+    "controller's, so drawn without roles or arrows.</div>"
+)
 
 # The page. $names are filled in by render_html (string.Template: CSS and JS keep their braces).
 _PAGE = Template("""<!DOCTYPE html>

@@ -15,7 +15,11 @@ def run_case(name: str, env_extra: dict[str, str] | None = None) -> subprocess.C
     env = dict(os.environ, **(env_extra or {}))
     return subprocess.run(
         [sys.executable, "-m", "pytest", f"{HERE / 'cases.py'}::{name}"],
-        cwd=ROOT, capture_output=True, text=True, timeout=120, env=env,
+        cwd=ROOT,
+        capture_output=True,
+        text=True,
+        timeout=120,
+        env=env,
     )
 
 

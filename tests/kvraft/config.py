@@ -40,8 +40,9 @@ class Config(Cluster):
     def __enter__(self) -> Config:
         return self
 
-    def __exit__(self, exc_type: type[BaseException] | None, exc: BaseException | None,
-                 tb: TracebackType | None) -> None:
+    def __exit__(
+        self, exc_type: type[BaseException] | None, exc: BaseException | None, tb: TracebackType | None
+    ) -> None:
         self.cleanup(check=exc_type is None)
 
     def check_timeout(self) -> None:

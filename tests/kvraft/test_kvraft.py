@@ -69,8 +69,9 @@ def get(cfg: Config, ck: Clerk, key: str, log: OpLog | None, cli: int) -> str:
     end = _ns_since_t0()
     cfg.op()
     if log is not None:
-        log.append(Operation(client_id=cli, input=KvInput(op=GET, key=key), call=start,
-                             output=KvOutput(value=v), return_=end))
+        log.append(
+            Operation(client_id=cli, input=KvInput(op=GET, key=key), call=start, output=KvOutput(value=v), return_=end)
+        )
     return v
 
 
@@ -80,8 +81,11 @@ def put(cfg: Config, ck: Clerk, key: str, value: str, log: OpLog | None, cli: in
     end = _ns_since_t0()
     cfg.op()
     if log is not None:
-        log.append(Operation(client_id=cli, input=KvInput(op=PUT, key=key, value=value), call=start,
-                             output=KvOutput(), return_=end))
+        log.append(
+            Operation(
+                client_id=cli, input=KvInput(op=PUT, key=key, value=value), call=start, output=KvOutput(), return_=end
+            )
+        )
 
 
 def append(cfg: Config, ck: Clerk, key: str, value: str, log: OpLog | None, cli: int) -> None:
@@ -90,8 +94,15 @@ def append(cfg: Config, ck: Clerk, key: str, value: str, log: OpLog | None, cli:
     end = _ns_since_t0()
     cfg.op()
     if log is not None:
-        log.append(Operation(client_id=cli, input=KvInput(op=APPEND, key=key, value=value), call=start,
-                             output=KvOutput(), return_=end))
+        log.append(
+            Operation(
+                client_id=cli,
+                input=KvInput(op=APPEND, key=key, value=value),
+                call=start,
+                output=KvOutput(),
+                return_=end,
+            )
+        )
 
 
 def check(cfg: Config, ck: Clerk, key: str, value: str) -> None:
@@ -170,8 +181,16 @@ def partitioner(cfg: Config, ch: Mailbox, done: runtime.Event) -> None:
 # --- the generic tests --------------------------------------------------------------------
 
 
-def generic_test(part: str, nclients: int, nservers: int, unreliable: bool, crash: bool, partitions: bool,
-                 maxraftstate: int, randomkeys: bool) -> None:
+def generic_test(
+    part: str,
+    nclients: int,
+    nservers: int,
+    unreliable: bool,
+    crash: bool,
+    partitions: bool,
+    maxraftstate: int,
+    randomkeys: bool,
+) -> None:
     """One or more clients submit Append/Get operations for a while, three times over; then
     every client's appends must be present and in order. Unreliable: RPCs may be lost.
     Crash: all servers restart after each period. Partitions: the network is repartitioned

@@ -67,8 +67,9 @@ def test_a_value_handed_to_a_waiting_receiver_survives_a_close():
 
 def test_many_senders_each_value_received_once():
     ch: Channel[int] = Channel()
-    senders = [runtime.go(lambda k=k: [ch.send(k * 1000 + i) for i in range(200)], name=f"sender-{k}")
-               for k in range(4)]
+    senders = [
+        runtime.go(lambda k=k: [ch.send(k * 1000 + i) for i in range(200)], name=f"sender-{k}") for k in range(4)
+    ]
     got = [ch.recv() for _ in range(800)]
     for t in senders:
         t.join(2)

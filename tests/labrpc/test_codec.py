@@ -39,9 +39,14 @@ class NotRegistered:
 
 def test_round_trip_of_every_plain_type_and_nested_dataclasses():
     m = Message(
-        term=-(2**70), name="héllo \u2603", entries=[Entry(1, "x"), Entry(2, 2**62), Entry(3, None)],
-        table={"a": [1, 2], 3: (True, False), (1, "k"): b"\x00\xff"}, blob=bytes(range(256)),
-        pair=(1, "two", [3]), ratio=-1.5e-300, flag=True,
+        term=-(2**70),
+        name="héllo \u2603",
+        entries=[Entry(1, "x"), Entry(2, 2**62), Entry(3, None)],
+        table={"a": [1, 2], 3: (True, False), (1, "k"): b"\x00\xff"},
+        blob=bytes(range(256)),
+        pair=(1, "two", [3]),
+        ratio=-1.5e-300,
+        flag=True,
     )
     assert codec.decode(codec.encode(m)) == m
     for v in [0, 1, -1, 63, 64, -64, -65, 2**63 - 1, -(2**63), "", b"", [], {}, (), None, True, 0.0]:

@@ -63,13 +63,26 @@ class Nothing:
 
 
 keys = st.recursive(
-    st.none() | st.booleans() | st.integers() | st.text() | st.binary()
+    st.none()
+    | st.booleans()
+    | st.integers()
+    | st.text()
+    | st.binary()
     | st.builds(Key, st.integers(), st.text(max_size=5)),
     lambda inner: st.lists(inner, max_size=3).map(tuple),
     max_leaves=6,
 )
-scalars = (st.none() | st.booleans() | st.integers() | st.integers(-(2**200), 2**200) | st.floats()
-           | st.text() | st.binary() | st.builds(Piece, st.integers()) | st.builds(Nothing))
+scalars = (
+    st.none()
+    | st.booleans()
+    | st.integers()
+    | st.integers(-(2**200), 2**200)
+    | st.floats()
+    | st.text()
+    | st.binary()
+    | st.builds(Piece, st.integers())
+    | st.builds(Nothing)
+)
 values = st.recursive(
     scalars,
     lambda inner: (

@@ -52,8 +52,10 @@ def test_a_call_is_delivered_then_replied(recorder: Recorder) -> None:
     try:
         _, (end,) = make_junk_server(net, "server99")
         assert end.call("JunkServer.Handler2", 111) == (True, "handler2-111")
-        assert recorder.take() == [("end1-99", "server99", "JunkServer.Handler2", Fate.DELIVERED),
-                                   ("end1-99", "server99", "JunkServer.Handler2", Fate.REPLIED)]
+        assert recorder.take() == [
+            ("end1-99", "server99", "JunkServer.Handler2", Fate.DELIVERED),
+            ("end1-99", "server99", "JunkServer.Handler2", Fate.REPLIED),
+        ]
     finally:
         net.cleanup()
 
@@ -67,9 +69,11 @@ def test_unreachable_ends_and_a_closed_network(recorder: Recorder) -> None:
     assert lonely.call("JunkServer.Handler2", 1) == (False, None)
     net.cleanup()
     assert end.call("JunkServer.Handler2", 1) == (False, None)
-    assert recorder.take() == [("end1-99", "server99", "JunkServer.Handler2", Fate.UNREACHABLE),
-                               ("lonely", None, "JunkServer.Handler2", Fate.UNREACHABLE),
-                               ("end1-99", None, "JunkServer.Handler2", Fate.NETWORK_CLOSED)]
+    assert recorder.take() == [
+        ("end1-99", "server99", "JunkServer.Handler2", Fate.UNREACHABLE),
+        ("lonely", None, "JunkServer.Handler2", Fate.UNREACHABLE),
+        ("end1-99", None, "JunkServer.Handler2", Fate.NETWORK_CLOSED),
+    ]
 
 
 def test_a_server_deleted_while_its_handler_runs(recorder: Recorder) -> None:
@@ -98,8 +102,11 @@ def test_unreliable_losses_name_which_way_was_lost(recorder: Recorder) -> None:
             ok, _ = end.call("JunkServer.Handler2", len(fates))
             fates.append([e[3] for e in recorder.take()])
             assert ok == (fates[-1][-1] is Fate.REPLIED)
-        assert {tuple(f) for f in fates} == {(Fate.DELIVERED, Fate.REPLIED), (Fate.REQUEST_LOST,),
-                                             (Fate.DELIVERED, Fate.REPLY_LOST)}
+        assert {tuple(f) for f in fates} == {
+            (Fate.DELIVERED, Fate.REPLIED),
+            (Fate.REQUEST_LOST,),
+            (Fate.DELIVERED, Fate.REPLY_LOST),
+        }
     finally:
         net.cleanup()
 

@@ -38,8 +38,9 @@ class Proc:
         self.timed_out = False
         self.returncode: int | None = None  # guarded by job.cond; set once the process has exited
         with open(self.log_path, "wb") as log:
-            self.popen = subprocess.Popen([sys.executable, "-m", *args], cwd=job.folder, env=job.env,
-                                          stdout=log, stderr=subprocess.STDOUT)
+            self.popen = subprocess.Popen(
+                [sys.executable, "-m", *args], cwd=job.folder, env=job.env, stdout=log, stderr=subprocess.STDOUT
+            )
         self._watcher = threading.Thread(target=self._watch, name=f"mr-test-{name}", daemon=True)
         self._watcher.start()
 
@@ -79,8 +80,11 @@ class Job:
         self.folder = folder
         self.inputs = inputs
         self.socket_path = socket_path
-        self.env = dict(os.environ, MR_SOCKET=socket_path,
-                        PYTHONPATH=os.pathsep.join(p for p in (str(REPO), os.environ.get("PYTHONPATH")) if p))
+        self.env = dict(
+            os.environ,
+            MR_SOCKET=socket_path,
+            PYTHONPATH=os.pathsep.join(p for p in (str(REPO), os.environ.get("PYTHONPATH")) if p),
+        )
         self.cond = threading.Condition()  # notified whenever one of procs exits
         self.procs: list[Proc] = []
         self._names = 0
@@ -102,8 +106,7 @@ class Job:
 
     def sequential(self, app: str, inputs: list[str] | None = None) -> list[str]:
         """The reference: mrsequential, then `sort mr-out-0`; clears mr-out* for the real run."""
-        proc = self.spawn(["mr.sequential", app_path(app), *(self.inputs if inputs is None else inputs)],
-                           "sequential")
+        proc = self.spawn(["mr.sequential", app_path(app), *(self.inputs if inputs is None else inputs)], "sequential")
         assert proc.wait() == 0, f"mrsequential failed:\n{proc.output()}"
         lines = self.sorted_output()
         self.remove("mr-out*")

@@ -6,24 +6,24 @@ import time
 
 from tests.mr.mrjob import APPS, Job
 
-RAISES_IN_REDUCE = '''
+RAISES_IN_REDUCE = """
 def map(filename, contents):
     return [(w, "1") for w in contents.split()[:50]]
 
 def reduce(key, values):
     raise ValueError("bad record " + key)
-'''
-RAISES_IN_MAP = '''
+"""
+RAISES_IN_MAP = """
 def map(filename, contents):
     raise KeyError("no map today")
 
 def reduce(key, values):
     return str(len(values))
-'''
-NO_REDUCE = '''
+"""
+NO_REDUCE = """
 def map(filename, contents):
     return []
-'''
+"""
 
 
 def write_app(job: Job, name: str, text: str) -> str:
@@ -80,8 +80,10 @@ def test_mr_app_with_syntax_error(job: Job) -> None:
 
 
 def test_mr_app_raises_in_sequential(job: Job) -> None:
-    for name, text, message in (("mapfail.py", RAISES_IN_MAP, "KeyError"),
-                                ("reducefail.py", RAISES_IN_REDUCE, "ValueError: bad record")):
+    for name, text, message in (
+        ("mapfail.py", RAISES_IN_MAP, "KeyError"),
+        ("reducefail.py", RAISES_IN_REDUCE, "ValueError: bad record"),
+    ):
         seq = job.spawn(["mr.sequential", write_app(job, name, text), *job.inputs], "sequential")
         assert seq.wait() != 0
         assert f"the app raised: {message}" in seq.output(), seq.output()

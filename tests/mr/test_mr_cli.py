@@ -21,7 +21,7 @@ from tests.mr.mrjob import APPS, Job
 WC = str(APPS / "wc.py")
 TOO_LONG_SOCKET = "/tmp/" + "s" * 200
 # A map that says it has started (so a test knows the worker is inside the app), then hangs.
-HANGS_IN_MAP = '''
+HANGS_IN_MAP = """
 import time
 
 def map(filename, contents):
@@ -31,7 +31,7 @@ def map(filename, contents):
 
 def reduce(key, values):
     return str(len(values))
-'''
+"""
 
 BAD_OPTIONS = [
     (["mr.coordinator"], ["required: INPUT"]),
@@ -65,8 +65,9 @@ def entries(folder: Path) -> list[str]:
     return sorted(os.listdir(folder))
 
 
-@pytest.mark.parametrize("argv, fragments", BAD_OPTIONS,
-                         ids=[" ".join(argv).replace(WC, "wc.py") for argv, _ in BAD_OPTIONS])
+@pytest.mark.parametrize(
+    "argv, fragments", BAD_OPTIONS, ids=[" ".join(argv).replace(WC, "wc.py") for argv, _ in BAD_OPTIONS]
+)
 def test_mr_refuses_bad_option(folder: Path, argv: list[str], fragments: list[str]) -> None:
     done = run(argv, folder)
     assert_refused(done, *fragments)
@@ -88,6 +89,7 @@ def test_mr_help(folder: Path, program: str) -> None:
 
 
 # ---- Ctrl-C ----
+
 
 def wait_for(condition: Callable[[], bool], what: str, proc: subprocess.Popen[str]) -> None:
     deadline = time.monotonic() + QUICK_S
@@ -157,6 +159,7 @@ def test_mr_ctrl_c_inputs(tmp_path: Path, reap: list[subprocess.Popen[str]]) -> 
 
 
 # ---- a worker started before its coordinator ----
+
 
 def test_mr_worker_waits_for_the_coordinator(job: Job) -> None:
     """README: the coordinator and its workers start together; a worker first waits for the socket."""

@@ -34,8 +34,7 @@ def folder(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Path:
 
 def make(n_maps: int, n_reduce: int = 2, backups: bool = True) -> tuple[Coordinator, FakeClock]:
     clock = FakeClock()
-    return Coordinator([f"in-{i}" for i in range(n_maps)], n_reduce, backups=backups, clock=clock,
-                       long_poll_s=0), clock
+    return Coordinator([f"in-{i}" for i in range(n_maps)], n_reduce, backups=backups, clock=clock, long_poll_s=0), clock
 
 
 def ask(c: Coordinator, worker: str = "w") -> rpc.TaskReply:
@@ -44,8 +43,7 @@ def ask(c: Coordinator, worker: str = "w") -> rpc.TaskReply:
 
 def finish(c: Coordinator, folder: Path, task: rpc.TaskReply, text: str = "") -> bool:
     """Write the task's outputs as temp files, as a worker does, and report them."""
-    finals = ([f"mr-{task.task}-{y}" for y in range(task.n_reduce)] if task.kind == rpc.MAP
-              else [f"mr-out-{task.task}"])
+    finals = [f"mr-{task.task}-{y}" for y in range(task.n_reduce)] if task.kind == rpc.MAP else [f"mr-out-{task.task}"]
     outputs = []
     for final in finals:
         tmp = folder / f"{TEMP_PREFIX}{task.job}-{final}-a{task.attempt}"

@@ -32,9 +32,8 @@ def assert_same_output(job: Job, got: list[str], want: list[str], what: str) -> 
     if got == want:
         return
     diff = next((i for i, (g, w) in enumerate(zip(got, want, strict=False)) if g != w), min(len(got), len(want)))
-    first = f"line {diff}: got {got[diff:diff + 1]}, want {want[diff:diff + 1]}"
-    raise AssertionError(f"{what}: {len(got)} lines, want {len(want)}; first difference at {first}\n"
-                         f"{job.describe()}")
+    first = f"line {diff}: got {got[diff : diff + 1]}, want {want[diff : diff + 1]}"
+    raise AssertionError(f"{what}: {len(got)} lines, want {len(want)}; first difference at {first}\n{job.describe()}")
 
 
 def test_mr_wc(job: Job) -> None:
@@ -67,8 +66,9 @@ def test_mr_map_parallelism(job: Job) -> None:
     lines = job.output_lines()
     nt = sum(1 for line in lines if line.startswith("times-"))
     assert nt == 2, f"saw {nt} workers rather than 2\n{job.describe()}"
-    assert any(re.match(r"parallel.* 2", line) for line in lines), \
+    assert any(re.match(r"parallel.* 2", line) for line in lines), (
         f"map workers did not run in parallel: {lines}\n{job.describe()}"
+    )
     job.wait_all()
     passed("map parallelism")
 

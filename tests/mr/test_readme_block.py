@@ -36,8 +36,15 @@ def readme_block() -> str:
 
 def run_block(block: str, env: dict[str, str]) -> subprocess.CompletedProcess[str]:
     """bash -c block at the checkout's root; on a hang, kill the block's whole process group."""
-    proc = subprocess.Popen(["bash", "-c", block], cwd=REPO, env=env, stdout=subprocess.PIPE,
-                            stderr=subprocess.PIPE, text=True, start_new_session=True)
+    proc = subprocess.Popen(
+        ["bash", "-c", block],
+        cwd=REPO,
+        env=env,
+        stdout=subprocess.PIPE,
+        stderr=subprocess.PIPE,
+        text=True,
+        start_new_session=True,
+    )
     try:
         out, err = proc.communicate(timeout=BLOCK_LIMIT_S)
     except subprocess.TimeoutExpired:

@@ -161,8 +161,9 @@ class Config:
     def __enter__(self) -> Config:
         return self
 
-    def __exit__(self, exc_type: type[BaseException] | None, exc: BaseException | None,
-                 tb: TracebackType | None) -> None:
+    def __exit__(
+        self, exc_type: type[BaseException] | None, exc: BaseException | None, tb: TracebackType | None
+    ) -> None:
         self.cleanup(failed=exc_type is not None)
 
     # --- crashes and restarts --------------------------------------------------------------

@@ -32,10 +32,12 @@ class ScriptedRaft:
         made: list[ScriptedRaft],
     ) -> Callable[[list[ClientEnd], int, Persister, Channel[ApplyMsg]], ScriptedRaft]:
         """raft.make's signature; every instance made is appended to ``made``."""
+
         def make(peers: list[ClientEnd], me: int, persister: Persister, apply_ch: Channel[ApplyMsg]) -> ScriptedRaft:
             rf = ScriptedRaft(me, apply_ch)
             made.append(rf)
             return rf
+
         return make
 
     def deliver(self, msg: ApplyMsg) -> None:

@@ -166,8 +166,10 @@ def test_rpc_bytes_2b() -> None:
         cfg.end()
 
 
-@pytest.mark.skip(reason="For2023TestFollowerFailure2B: disabled in the 2022 test_test.go; go test runs only "
-                         "functions named Test*, so the For2023 prefix keeps it from running")
+@pytest.mark.skip(
+    reason="For2023TestFollowerFailure2B: disabled in the 2022 test_test.go; go test runs only "
+    "functions named Test*, so the For2023 prefix keeps it from running"
+)
 def test_follower_failure_2b() -> None:
     """Test just failure of followers."""
     servers = 3
@@ -208,8 +210,10 @@ def test_follower_failure_2b() -> None:
         cfg.end()
 
 
-@pytest.mark.skip(reason="For2023TestLeaderFailure2B: disabled in the 2022 test_test.go; go test runs only "
-                         "functions named Test*, so the For2023 prefix keeps it from running")
+@pytest.mark.skip(
+    reason="For2023TestLeaderFailure2B: disabled in the 2022 test_test.go; go test runs only "
+    "functions named Test*, so the For2023 prefix keeps it from running"
+)
 def test_leader_failure_2b() -> None:
     """Test just failure of leaders."""
     servers = 3

@@ -101,8 +101,9 @@ def test_corrupt_state_is_refused_with_a_clear_error(peers: list, case: str):
     persister.save(data, snapshot)
     with pytest.raises(CorruptStateError, match="corrupt persisted Raft state: .+"):
         make_peer(peers, persister)
-    assert (persister.read_raft_state(), persister.read_snapshot()) == (data, snapshot), \
+    assert (persister.read_raft_state(), persister.read_snapshot()) == (data, snapshot), (
         "the bad state is left as it was, for inspection"
+    )
 
 
 def test_a_cluster_of_one_elects_itself_and_commits_alone():
@@ -124,4 +125,3 @@ def test_a_cluster_of_one_elects_itself_and_commits_alone():
         rf.kill()
         apply_ch.close()
         net.cleanup()
-

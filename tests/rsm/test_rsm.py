@@ -82,8 +82,11 @@ class FakeRaft:
         """Deliver the entry at index (or, as another leader's entry would, ``command`` of
         ``term``: by default the current one)."""
         entry = self.log[index - 1] if command is None else command
-        self.apply_ch.send(ApplyMsg(command_valid=True, command=entry, command_index=index,
-                                    command_term=self.term if term is None else term))
+        self.apply_ch.send(
+            ApplyMsg(
+                command_valid=True, command=entry, command_index=index, command_term=self.term if term is None else term
+            )
+        )
 
 
 @pytest.fixture
@@ -116,8 +119,9 @@ def start(persister: Persister | None = None, maxraftstate: int = -1) -> tuple[R
     return server, server.rf, journal
 
 
-def submit_and_commit(server: RSM, rf: FakeRaft, op: Any, client_id: int | None = None,
-                      seq: int = 0) -> tuple[bool, Any]:
+def submit_and_commit(
+    server: RSM, rf: FakeRaft, op: Any, client_id: int | None = None, seq: int = 0
+) -> tuple[bool, Any]:
     index = len(rf.log) + 1
     submission = Submission(server, op, client_id, seq)
     rf.wait_for_log(index)
@@ -322,14 +326,17 @@ def test_installed_snapshot_replaces_state_and_fails_covered_waiters(fake_raft: 
         server.kill()
 
 
-@pytest.mark.parametrize("snapshot, problem", [
-    (b"\xff\x00garbage", "corrupt snapshot"),
-    (codec.encode([1, {}, []]), "expected \\(index, duplicate table, state\\)"),
-    (codec.encode((0, {}, [])), "last applied index 0"),
-    (codec.encode((-3, {}, [])), "last applied index -3"),
-    (codec.encode((2, {"c": 1}, [])), "duplicate table"),
-    (codec.encode((2, {1: -1}, [])), "duplicate table"),
-])
+@pytest.mark.parametrize(
+    "snapshot, problem",
+    [
+        (b"\xff\x00garbage", "corrupt snapshot"),
+        (codec.encode([1, {}, []]), "expected \\(index, duplicate table, state\\)"),
+        (codec.encode((0, {}, [])), "last applied index 0"),
+        (codec.encode((-3, {}, [])), "last applied index -3"),
+        (codec.encode((2, {"c": 1}, [])), "duplicate table"),
+        (codec.encode((2, {1: -1}, [])), "duplicate table"),
+    ],
+)
 def test_a_corrupt_snapshot_is_refused(fake_raft: None, snapshot: bytes, problem: str) -> None:
     persister = Persister()
     persister.save(b"", snapshot)

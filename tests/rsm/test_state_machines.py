@@ -39,16 +39,27 @@ def shard_store() -> ShardStore:
 STATE_MACHINES: list[tuple[Callable[[], Any], Callable[[], Any], list[Any]]] = [
     (kv_store, KVStore, [["k", "v"], {"k": 1}, {2: "v"}, None]),
     (config_history, ConfigHistory, [[], [Config(1)], [Config(0), Config(2)], {0: Config(0)}, "configs"]),
-    (shard_store, lambda: ShardStore(1), [
-        (Config(), Config()), (Config(1), Config(2), {}), (Config(), Config(), []),
-        (Config(), Config(), {10: (SERVING, {}, {})}), (Config(), Config(), {1: ("lost", {}, {})}),
-        (Config(), Config(), {1: (SERVING, [], {})})]),
+    (
+        shard_store,
+        lambda: ShardStore(1),
+        [
+            (Config(), Config()),
+            (Config(1), Config(2), {}),
+            (Config(), Config(), []),
+            (Config(), Config(), {10: (SERVING, {}, {})}),
+            (Config(), Config(), {1: ("lost", {}, {})}),
+            (Config(), Config(), {1: (SERVING, [], {})}),
+        ],
+    ),
 ]
 CASES = [(make, bad) for make, _, bads in STATE_MACHINES for bad in bads]
 
 
-@pytest.mark.parametrize("make, fresh", [(make, fresh) for make, fresh, _ in STATE_MACHINES],
-                         ids=[make.__name__ for make, _, _ in STATE_MACHINES])
+@pytest.mark.parametrize(
+    "make, fresh",
+    [(make, fresh) for make, fresh, _ in STATE_MACHINES],
+    ids=[make.__name__ for make, _, _ in STATE_MACHINES],
+)
 def test_restore_takes_back_what_snapshot_gives(make: Callable[[], Any], fresh: Callable[[], Any]) -> None:
     original, replica = make(), fresh()
     replica.restore(original.snapshot())

@@ -20,8 +20,9 @@ def run_demo(seed: int, capsys: pytest.CaptureFixture[str]) -> list[str]:
     return [line for line in capsys.readouterr().out.splitlines() if not line.startswith("visualization:")]
 
 
-def test_the_same_seed_gives_the_same_run(capsys: pytest.CaptureFixture[str], monkeypatch: pytest.MonkeyPatch,
-                                          tmp_path) -> None:
+def test_the_same_seed_gives_the_same_run(
+    capsys: pytest.CaptureFixture[str], monkeypatch: pytest.MonkeyPatch, tmp_path
+) -> None:
     monkeypatch.setattr(tempfile, "tempdir", str(tmp_path))  # the HTML pages go there
     first, again, other = run_demo(11, capsys), run_demo(11, capsys), run_demo(12, capsys)
     assert first == again
@@ -30,8 +31,9 @@ def test_the_same_seed_gives_the_same_run(capsys: pytest.CaptureFixture[str], mo
     assert len(list(tmp_path.glob("kvraft-*.html"))) == 3
 
 
-def test_one_peer_elects_itself_and_serves(capsys: pytest.CaptureFixture[str], monkeypatch: pytest.MonkeyPatch,
-                                           tmp_path) -> None:
+def test_one_peer_elects_itself_and_serves(
+    capsys: pytest.CaptureFixture[str], monkeypatch: pytest.MonkeyPatch, tmp_path
+) -> None:
     """A cluster of one is its own majority; its chaos is crashes and unreliable spells (no
     partitions: there is nobody to cut it off from)."""
     monkeypatch.setattr(tempfile, "tempdir", str(tmp_path))

@@ -285,8 +285,7 @@ def _three_clients_one_server() -> list[str]:
         ends.append(net.make_end(name))
         net.connect(name, "server")
         net.enable(name, True)
-    callers = [runtime.go(end.call, "Arrivals.Record", end.endname, name=f"caller-{i}")
-               for i, end in enumerate(ends)]
+    callers = [runtime.go(end.call, "Arrivals.Record", end.endname, name=f"caller-{i}") for i, end in enumerate(ends)]
     for caller in callers:
         caller.join()
     net.cleanup()
@@ -339,8 +338,16 @@ def test_course_test_is_deterministic(module: str, name: str):
 
 
 def _trace_of_pytest_run(seed: int) -> str:
-    argv = [sys.executable, "-m", "pytest", "--sim", f"--seed={seed}", "-rA", "-q",
-            "tests/raft/test_raft.py::test_re_election_2a"]
+    argv = [
+        sys.executable,
+        "-m",
+        "pytest",
+        "--sim",
+        f"--seed={seed}",
+        "-rA",
+        "-q",
+        "tests/raft/test_raft.py::test_re_election_2a",
+    ]
     out = subprocess.run(argv, cwd=ROOT, capture_output=True, text=True, check=True).stdout
     return re.search(r"trace ([0-9a-f]{16})", out).group(1)
 
@@ -368,9 +375,16 @@ def test_stress_gives_each_sim_iteration_its_own_seed_and_replay():
 def test_seeds_make_one_item_per_seed_each_replaying_alone():
     """--seeds runs a test once per seed, as test_x[seed=S]; each matches its solo run."""
     test = "tests/raft/test_raft.py::test_re_election_2a"
-    outputs = [subprocess.run([sys.executable, "-m", "pytest", "--sim", *args, "-rA", "-q", test], cwd=ROOT,
-                              capture_output=True, text=True, check=True).stdout
-               for args in (["--seeds=2,3"], ["--seed=2", "--seed-count=2"])]
+    outputs = [
+        subprocess.run(
+            [sys.executable, "-m", "pytest", "--sim", *args, "-rA", "-q", test],
+            cwd=ROOT,
+            capture_output=True,
+            text=True,
+            check=True,
+        ).stdout
+        for args in (["--seeds=2,3"], ["--seed=2", "--seed-count=2"])
+    ]
     traces = [dict(re.findall(r"seed (\d+); trace ([0-9a-f]{16})", out)) for out in outputs]
     assert traces[0] == traces[1] and set(traces[0]) == {"2", "3"}
     assert traces[0]["3"] == _trace_of_pytest_run(3)
@@ -378,18 +392,28 @@ def test_seeds_make_one_item_per_seed_each_replaying_alone():
     assert f"replay: pytest --sim --seed 3 '{test}'" in outputs[0]
 
 
-@pytest.mark.parametrize("args", [["--seed", "5"], ["--seeds=1,2"], ["--seed-count", "3"],
-                                  ["--seed=1", "--seed-count=2"]], ids=["seed", "seeds", "seed-count", "both"])
+@pytest.mark.parametrize(
+    "args",
+    [["--seed", "5"], ["--seeds=1,2"], ["--seed-count", "3"], ["--seed=1", "--seed-count=2"]],
+    ids=["seed", "seeds", "seed-count", "both"],
+)
 def test_seed_options_without_sim_are_a_usage_error(tmp_path: Path, args: list[str]):
     """Without --sim a seed would be ignored, and the user would think they replayed a run."""
     (tmp_path / "pytest.ini").write_text(f"[pytest]\naddopts = -p no:cacheprovider\npythonpath = {ROOT}\n")
     (tmp_path / "conftest.py").write_text('pytest_plugins = ["tests.sim_plugin"]\n')
-    (tmp_path / "test_tiny.py").write_text("import pathlib\n\ndef test_tiny():\n"
-                                           "    pathlib.Path(__file__).with_name('ran').touch()\n")
+    (tmp_path / "test_tiny.py").write_text(
+        "import pathlib\n\ndef test_tiny():\n    pathlib.Path(__file__).with_name('ran').touch()\n"
+    )
 
     def pytest_run(*extra: str) -> subprocess.CompletedProcess[str]:
-        return subprocess.run([sys.executable, "-m", "pytest", "-q", *extra], cwd=tmp_path, capture_output=True,
-                              text=True, timeout=120, check=False)
+        return subprocess.run(
+            [sys.executable, "-m", "pytest", "-q", *extra],
+            cwd=tmp_path,
+            capture_output=True,
+            text=True,
+            timeout=120,
+            check=False,
+        )
 
     proc = pytest_run(*args)
     flags = " and ".join(a.split("=")[0] for a in args if a.startswith("--"))

@@ -132,11 +132,14 @@ def test_unknown_op_is_refused() -> None:
         ConfigHistory().apply("join")
 
 
-@pytest.mark.parametrize("call, problem", [
-    (lambda ck: ck.move(N_SHARDS, 1), "shard 10"),
-    (lambda ck: ck.move(0, 0), "gid 0"),
-    (lambda ck: ck.join({0: ["a"]}), "gid 0"),
-])
+@pytest.mark.parametrize(
+    "call, problem",
+    [
+        (lambda ck: ck.move(N_SHARDS, 1), "shard 10"),
+        (lambda ck: ck.move(0, 0), "gid 0"),
+        (lambda ck: ck.join({0: ["a"]}), "gid 0"),
+    ],
+)
 def test_clerk_refuses_bad_arguments_before_sending(call, problem: str) -> None:
     with pytest.raises(ValueError, match=problem):
         call(Clerk([]))

@@ -215,10 +215,12 @@ def test_multi_4a() -> None:
 
         gid1 = 1
         gid2 = 2
-        ck.join({
-            gid1: ["x", "y", "z"],
-            gid2: ["a", "b", "c"],
-        })
+        ck.join(
+            {
+                gid1: ["x", "y", "z"],
+                gid2: ["a", "b", "c"],
+            }
+        )
         check([gid1, gid2], ck)
         cfa[1] = ck.query(-1)
 
@@ -251,11 +253,13 @@ def test_multi_4a() -> None:
 
         def multi_join_leave(i: int) -> None:
             gid = gids[i]
-            cka[i].join({
-                gid: [f"{gid}a", f"{gid}b", f"{gid}c"],
-                gid + 1000: [f"{gid + 1000}a"],
-                gid + 2000: [f"{gid + 2000}a"],
-            })
+            cka[i].join(
+                {
+                    gid: [f"{gid}a", f"{gid}b", f"{gid}c"],
+                    gid + 1000: [f"{gid + 1000}a"],
+                    gid + 2000: [f"{gid + 2000}a"],
+                }
+            )
             cka[i].leave([gid + 1000, gid + 2000])
 
         cfg.wait_all([runtime.go(multi_join_leave, xi, name=f"ctrl-client-{xi}") for xi in range(npara)])

@@ -52,8 +52,9 @@ class Config(Cluster):
     def __enter__(self) -> Config:
         return self
 
-    def __exit__(self, exc_type: type[BaseException] | None, exc: BaseException | None,
-                 tb: TracebackType | None) -> None:
+    def __exit__(
+        self, exc_type: type[BaseException] | None, exc: BaseException | None, tb: TracebackType | None
+    ) -> None:
         self.cleanup(check=exc_type is None)
         if exc_type is ClerkClosed and self.expired.is_set():
             raise AssertionError(f"test took longer than {TEST_TIME_LIMIT_S:.0f} seconds") from exc

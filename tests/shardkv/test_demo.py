@@ -25,8 +25,14 @@ RUN_LIMIT_S = 300  # a seeded run takes a few seconds of wall time, more on a lo
 def demo(args: list[str], tmp_path: Path) -> list[str]:
     """The output lines of a demo run that succeeded, but the HTML file's path (a fresh
     temporary name each run: the file itself goes to tmp_path)."""
-    done = subprocess.run([sys.executable, "-m", "shardkv", *args], cwd=REPO, env=program_env(TMPDIR=str(tmp_path)),
-                          capture_output=True, text=True, timeout=RUN_LIMIT_S)
+    done = subprocess.run(
+        [sys.executable, "-m", "shardkv", *args],
+        cwd=REPO,
+        env=program_env(TMPDIR=str(tmp_path)),
+        capture_output=True,
+        text=True,
+        timeout=RUN_LIMIT_S,
+    )
     assert done.returncode == 0, done.stdout + done.stderr
     assert "Traceback" not in done.stderr, done.stderr
     return [line for line in done.stdout.splitlines() if not line.startswith("visualization:")]

@@ -95,8 +95,15 @@ def check_and_append_all(ck: Clerk, ka: list[str], va: list[str], k: int) -> Non
         va[i] += x
 
 
-def start_appenders(cfg: Config, ka: list[str], va: list[str], k: int, pause_s: float, done: runtime.Event,
-                    clerks: list[Clerk] | None = None) -> Inbox:
+def start_appenders(
+    cfg: Config,
+    ka: list[str],
+    va: list[str],
+    k: int,
+    pause_s: float,
+    done: runtime.Event,
+    clerks: list[Clerk] | None = None,
+) -> Inbox:
     """The course's ff goroutines: thread i appends k-character values to key i until done,
     sleeping pause_s after each; with clerks, thread i uses clerks[i] (made by the main
     thread), else a clerk of its own. Each puts True in the returned inbox when it ends."""
@@ -547,8 +554,15 @@ def test_unreliable3_4b() -> None:
             start = since_begin()
             ck.put(ka[i], va[i])
             end = since_begin()
-            history.append(Operation(client_id=0, input=KvInput(op=PUT, key=ka[i], value=va[i]), call=start,
-                                     output=KvOutput(), return_=end))
+            history.append(
+                Operation(
+                    client_id=0,
+                    input=KvInput(op=PUT, key=ka[i], value=va[i]),
+                    call=start,
+                    output=KvOutput(),
+                    return_=end,
+                )
+            )
 
         done = runtime.Event()
         ch = Inbox()

@@ -22,28 +22,56 @@ RUN_LIMIT_S = 120
 
 # Each command line, as a user types it (after 'python'), with one bad argument and what it says.
 COMMANDS = {
-    "logview": (["-m", "tools.logview"], ["--width", "0"],
-                "python -m tools.logview: error: argument --width: expected an integer from 40 to 10000, got '0'"),
-    "timeline": (["-m", "tools.timeline"], [],
-                 "python -m tools.timeline: error: the following arguments are required: LOGFILE"),
-    "stress": (["-m", "tools.stress"], ["-p", "x"],
-               "run_tests.sh: error: argument -p/--parallel: expected an integer from 1 to 256, got 'x'"),
-    "raft_bench": (["benchmarks/raft_bench.py"], ["--callers", "0"],
-                   "raft_bench.py: error: argument --callers: expected an integer from 1 to 1000, got '0'"),
-    "kvraft_bench": (["benchmarks/kvraft_bench.py"], ["--seconds", "0"],
-                     "kvraft_bench.py: error: argument --seconds: expected a number of seconds above 0 and "
-                     "at most 3600, got '0'"),
-    "porcupine_bench": (["benchmarks/porcupine_bench.py"], ["--timeout", "nan"],
-                        "porcupine_bench.py: error: argument --timeout: expected a number of seconds above 0 "
-                        "and at most 3600, got 'nan'"),
-    "mr_bench": (["benchmarks/mr_bench.py"], ["--workers", "1,,x"],
-                 "mr_bench.py: error: argument --workers: expected an integer from 1 to 64, got 'x'"),
+    "logview": (
+        ["-m", "tools.logview"],
+        ["--width", "0"],
+        "python -m tools.logview: error: argument --width: expected an integer from 40 to 10000, got '0'",
+    ),
+    "timeline": (
+        ["-m", "tools.timeline"],
+        [],
+        "python -m tools.timeline: error: the following arguments are required: LOGFILE",
+    ),
+    "stress": (
+        ["-m", "tools.stress"],
+        ["-p", "x"],
+        "run_tests.sh: error: argument -p/--parallel: expected an integer from 1 to 256, got 'x'",
+    ),
+    "raft_bench": (
+        ["benchmarks/raft_bench.py"],
+        ["--callers", "0"],
+        "raft_bench.py: error: argument --callers: expected an integer from 1 to 1000, got '0'",
+    ),
+    "kvraft_bench": (
+        ["benchmarks/kvraft_bench.py"],
+        ["--seconds", "0"],
+        "kvraft_bench.py: error: argument --seconds: expected a number of seconds above 0 and at most 3600, got '0'",
+    ),
+    "porcupine_bench": (
+        ["benchmarks/porcupine_bench.py"],
+        ["--timeout", "nan"],
+        "porcupine_bench.py: error: argument --timeout: expected a number of seconds above 0 "
+        "and at most 3600, got 'nan'",
+    ),
+    "mr_bench": (
+        ["benchmarks/mr_bench.py"],
+        ["--workers", "1,,x"],
+        "mr_bench.py: error: argument --workers: expected an integer from 1 to 64, got 'x'",
+    ),
 }
 
 
 def python(*args: str, **kwargs: object) -> subprocess.CompletedProcess[str]:
-    return subprocess.run([sys.executable, *args], cwd=ROOT, capture_output=True, text=True,
-                          timeout=RUN_LIMIT_S, stdin=subprocess.DEVNULL, check=False, **kwargs)
+    return subprocess.run(
+        [sys.executable, *args],
+        cwd=ROOT,
+        capture_output=True,
+        text=True,
+        timeout=RUN_LIMIT_S,
+        stdin=subprocess.DEVNULL,
+        check=False,
+        **kwargs,
+    )
 
 
 @pytest.mark.parametrize("name", COMMANDS)
@@ -66,11 +94,13 @@ def test_a_bad_argument_is_one_line_and_exit_2(name: str) -> None:
 
 def test_int_in_names_its_range() -> None:
     assert cli.int_in(1, 5)("5") == 5
-    for parse, text, wanted in ((cli.int_in(1, 5), "6", "an integer from 1 to 5"),
-                                (cli.int_in(1), "0", "a positive integer"),
-                                (cli.int_in(0), "-1", "a non-negative integer"),
-                                (cli.int_in(3), "2", "an integer >= 3"),
-                                (cli.int_in(1), "1.0", "a positive integer")):
+    for parse, text, wanted in (
+        (cli.int_in(1, 5), "6", "an integer from 1 to 5"),
+        (cli.int_in(1), "0", "a positive integer"),
+        (cli.int_in(0), "-1", "a non-negative integer"),
+        (cli.int_in(3), "2", "an integer >= 3"),
+        (cli.int_in(1), "1.0", "a positive integer"),
+    ):
         with pytest.raises(argparse.ArgumentTypeError, match=f"^expected {wanted}, got '{text}'$"):
             parse(text)
 
@@ -79,8 +109,9 @@ def test_number_in_refuses_zero_infinity_and_nan() -> None:
     parse = cli.number_in(10, "seconds")
     assert parse("0.5") == 0.5 and parse("10") == 10
     for text in ("0", "-1", "10.5", "inf", "nan", "1e400", "x"):
-        with pytest.raises(argparse.ArgumentTypeError,
-                           match=f"^expected a number of seconds above 0 and at most 10, got '{text}'$"):
+        with pytest.raises(
+            argparse.ArgumentTypeError, match=f"^expected a number of seconds above 0 and at most 10, got '{text}'$"
+        ):
             parse(text)
 
 
@@ -118,10 +149,17 @@ def test_run_exits_with_mains_status_and_130_on_ctrl_c(capsys: pytest.CaptureFix
 def _start(*args: str) -> subprocess.Popen[str]:
     """A command line in its own process group, with SIGINT at its default (a shell's
     background job would ignore it), unbuffered so that its first line says it is running."""
-    return subprocess.Popen([sys.executable, *args], cwd=ROOT, text=True, stdin=subprocess.DEVNULL,
-                            stdout=subprocess.PIPE, stderr=subprocess.PIPE, start_new_session=True,
-                            env={**os.environ, "PYTHONUNBUFFERED": "1"},
-                            preexec_fn=lambda: signal.signal(signal.SIGINT, signal.SIG_DFL))
+    return subprocess.Popen(
+        [sys.executable, *args],
+        cwd=ROOT,
+        text=True,
+        stdin=subprocess.DEVNULL,
+        stdout=subprocess.PIPE,
+        stderr=subprocess.PIPE,
+        start_new_session=True,
+        env={**os.environ, "PYTHONUNBUFFERED": "1"},
+        preexec_fn=lambda: signal.signal(signal.SIGINT, signal.SIG_DFL),
+    )
 
 
 def _interrupt(proc: subprocess.Popen[str]) -> tuple[str, str]:
@@ -162,9 +200,11 @@ def _children(pid: int) -> list[int]:
     return [int(c) for c in Path(f"/proc/{pid}/task/{pid}/children").read_text().split()]
 
 
-@pytest.mark.parametrize(("args", "children"), [(["benchmarks/raft_bench.py", "--seconds", "60"], 0),
-                                                (["benchmarks/mr_bench.py", "--skip-speedup"], 4)],
-                         ids=["raft", "mr"])
+@pytest.mark.parametrize(
+    ("args", "children"),
+    [(["benchmarks/raft_bench.py", "--seconds", "60"], 0), (["benchmarks/mr_bench.py", "--skip-speedup"], 4)],
+    ids=["raft", "mr"],
+)
 def test_ctrl_c_in_a_benchmark_ends_it_and_what_it_started(args: list[str], children: int) -> None:
     """Once it is running (raft: its table header is out; mr: a job's coordinator and its
     three workers are), SIGINT to the benchmark alone, as `kill -INT` would send it."""

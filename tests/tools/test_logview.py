@@ -42,8 +42,9 @@ def line_with(lines: list[str], text: str) -> str:
 
 def test_parse_line_reads_every_field() -> None:
     line = debuglog.parse_line("00000514 VOTE S1  T1   C got vote from S0 (2 votes)\n", 7)
-    assert line == debuglog.DebugLine(514, "VOTE", 1, 1, "C", "got vote from S0 (2 votes)",
-                                      "00000514 VOTE S1  T1   C got vote from S0 (2 votes)", 7)
+    assert line == debuglog.DebugLine(
+        514, "VOTE", 1, 1, "C", "got vote from S0 (2 votes)", "00000514 VOTE S1  T1   C got vote from S0 (2 votes)", 7
+    )
     tester = debuglog.parse_line("00000538 TEST --  T-   - disconnect S1")
     assert tester is not None and (tester.peer, tester.term, tester.role) == (None, None, "-")
     assert debuglog.parse_line("Test (2A): election after network failure ...") is None
@@ -52,9 +53,10 @@ def test_parse_line_reads_every_field() -> None:
 
 def test_a_debug_line_after_pytest_progress_text_is_split_off() -> None:
     entries = list(debuglog.parse_lines(["tests/raft/test_raft.py 00000035 TEST --  T-   - begin X\n"]))
-    assert entries == [debuglog.OtherLine("tests/raft/test_raft.py", 1),
-                       debuglog.DebugLine(35, "TEST", None, None, "-", "begin X",
-                                          "00000035 TEST --  T-   - begin X", 1)]
+    assert entries == [
+        debuglog.OtherLine("tests/raft/test_raft.py", 1),
+        debuglog.DebugLine(35, "TEST", None, None, "-", "begin X", "00000035 TEST --  T-   - begin X", 1),
+    ]
 
 
 def test_topics_by_code_or_name_and_unknown_ones_rejected() -> None:
@@ -92,8 +94,7 @@ def test_tester_and_non_debug_lines_span_the_full_width(capsys: pytest.CaptureFi
     assert "tests/raft/test_raft.py" in lines  # the prefix, split from the debug line after it
     # A traceback line longer than the width stays one line (soft wrap): greppable.
     lines = view(capsys, log=TIMEOUT_2B)
-    traceback_line = ('  File "/root/.pyenv/versions/3.11.7/lib/python3.11/threading.py", line 1045, '
-                      'in _bootstrap_inner')
+    traceback_line = '  File "/root/.pyenv/versions/3.11.7/lib/python3.11/threading.py", line 1045, in _bootstrap_inner'
     assert traceback_line in lines
     assert "+" * 35 + " Timeout " + "+" * 36 in lines
 
@@ -132,15 +133,15 @@ def test_colour_on_a_terminal_uses_the_topic_palette() -> None:
     entries = debuglog.read_entries(RE_ELECTION)
     logview.ColumnRenderer(console, [0, 1, 2]).render(entries)
     vote = debuglog.TOPICS["VOTE"].colour.lstrip("#")
-    rgb = ";".join(str(int(vote[i:i + 2], 16)) for i in (0, 2, 4))
+    rgb = ";".join(str(int(vote[i : i + 2], 16)) for i in (0, 2, 4))
     assert f"38;2;{rgb}" in out.getvalue()
 
 
 def test_reads_stdin_and_is_plain_when_piped() -> None:
     argv = [sys.executable, "-m", "tools.logview", "--only", "lead", "--width", "160"]
-    proc = subprocess.run(argv, cwd=ROOT,
-                          input=RE_ELECTION.read_text(), capture_output=True, text=True,
-                          timeout=60, check=False)
+    proc = subprocess.run(
+        argv, cwd=ROOT, input=RE_ELECTION.read_text(), capture_output=True, text=True, timeout=60, check=False
+    )
     assert proc.returncode == 0, proc.stderr
     assert "became leader" in proc.stdout and "\x1b[" not in proc.stdout
 
@@ -152,15 +153,22 @@ def test_unknown_topic_is_a_usage_error(capsys: pytest.CaptureFixture[str]) -> N
     assert "unknown topic 'nonsense'" in capsys.readouterr().err
 
 
-@pytest.mark.parametrize(("content", "reason"), [
-    (b"\x7fELF\x02\x01\x01\x00\xff\xff", "not UTF-8 text (byte 0xff at offset 8)"),
-    (b"\x00" * 64, "binary data"),
-    (b"============ test session starts ============\n1 passed in 0.01s\n",
-     "no line in it is a debug line (was it written with PY6824_DEBUG set?)"),
-    (b"", "no line in it is a debug line (was it written with PY6824_DEBUG set?)"),
-], ids=["not-utf8", "nul-bytes", "text-without-debug-lines", "empty"])
-def test_input_that_is_not_a_debug_log_is_refused(tmp_path: Path, capsys: pytest.CaptureFixture[str],
-                                                  content: bytes, reason: str) -> None:
+@pytest.mark.parametrize(
+    ("content", "reason"),
+    [
+        (b"\x7fELF\x02\x01\x01\x00\xff\xff", "not UTF-8 text (byte 0xff at offset 8)"),
+        (b"\x00" * 64, "binary data"),
+        (
+            b"============ test session starts ============\n1 passed in 0.01s\n",
+            "no line in it is a debug line (was it written with PY6824_DEBUG set?)",
+        ),
+        (b"", "no line in it is a debug line (was it written with PY6824_DEBUG set?)"),
+    ],
+    ids=["not-utf8", "nul-bytes", "text-without-debug-lines", "empty"],
+)
+def test_input_that_is_not_a_debug_log_is_refused(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str], content: bytes, reason: str
+) -> None:
     path = tmp_path / "x.bin"
     path.write_bytes(content)
     assert logview.main([str(path)]) == 2
@@ -170,29 +178,46 @@ def test_input_that_is_not_a_debug_log_is_refused(tmp_path: Path, capsys: pytest
 
 
 def test_stdin_that_is_not_a_debug_log_is_refused() -> None:
-    proc = subprocess.run([sys.executable, "-m", "tools.logview"], cwd=ROOT, input=b"\xff\xfe binary",
-                          capture_output=True, timeout=60, check=False)
+    proc = subprocess.run(
+        [sys.executable, "-m", "tools.logview"],
+        cwd=ROOT,
+        input=b"\xff\xfe binary",
+        capture_output=True,
+        timeout=60,
+        check=False,
+    )
     assert proc.returncode == 2 and proc.stdout == b""
     assert proc.stderr == b"logview: stdin: not a py6824 debug log: not UTF-8 text (byte 0xff at offset 0)\n"
 
 
 def test_a_missing_file_is_one_line() -> None:
-    proc = subprocess.run([sys.executable, "-m", "tools.logview", "no-such.log"], cwd=ROOT,
-                          capture_output=True, text=True, timeout=60, check=False)
+    proc = subprocess.run(
+        [sys.executable, "-m", "tools.logview", "no-such.log"],
+        cwd=ROOT,
+        capture_output=True,
+        text=True,
+        timeout=60,
+        check=False,
+    )
     assert proc.returncode == 2
     assert proc.stderr == "logview: [Errno 2] No such file or directory: 'no-such.log'\n"
 
 
-@pytest.mark.parametrize(("args", "message"), [
-    (["--width", "10"], "argument --width: expected an integer from 40 to 10000, got '10'"),
-    (["--from", "-5"], "argument --from: expected a non-negative integer, got '-5'"),
-    (["--to", "soon"], "argument --to: expected a non-negative integer, got 'soon'"),
-    (["--from", "900", "--to", "100"], "--from 900 is after --to 100: the window is empty"),
-    (["--peers", "0,x"], "argument --peers: expected peer numbers like 0,2, got '0,x'"),
-    (["--peers", "S-1"], "argument --peers: expected peer numbers like 0,2, got 'S-1'"),
-], ids=["narrow", "negative-from", "word-to", "empty-window", "bad-peer", "negative-peer"])
-def test_bad_arguments_are_one_line_and_exit_2(capsys: pytest.CaptureFixture[str], args: list[str],
-                                               message: str) -> None:
+@pytest.mark.parametrize(
+    ("args", "message"),
+    [
+        (["--width", "10"], "argument --width: expected an integer from 40 to 10000, got '10'"),
+        (["--from", "-5"], "argument --from: expected a non-negative integer, got '-5'"),
+        (["--to", "soon"], "argument --to: expected a non-negative integer, got 'soon'"),
+        (["--from", "900", "--to", "100"], "--from 900 is after --to 100: the window is empty"),
+        (["--peers", "0,x"], "argument --peers: expected peer numbers like 0,2, got '0,x'"),
+        (["--peers", "S-1"], "argument --peers: expected peer numbers like 0,2, got 'S-1'"),
+    ],
+    ids=["narrow", "negative-from", "word-to", "empty-window", "bad-peer", "negative-peer"],
+)
+def test_bad_arguments_are_one_line_and_exit_2(
+    capsys: pytest.CaptureFixture[str], args: list[str], message: str
+) -> None:
     with pytest.raises(SystemExit) as exc:
         logview.main([str(RE_ELECTION), *args])
     assert exc.value.code == 2

@@ -26,7 +26,7 @@ ROOT = Path(__file__).resolve().parents[2]
 # Generous: these only bound a broken runner; a healthy run takes a few seconds.
 RUN_LIMIT_S = 120
 
-SUITE = '''
+SUITE = """
 import os, pathlib, subprocess, time
 
 import pytest
@@ -70,7 +70,7 @@ def test_skipped():
 
 def test_xfailing():
     pytest.xfail("an expected failure is a test that ran")
-'''
+"""
 
 
 @pytest.fixture
@@ -84,8 +84,7 @@ def suite(tmp_path: Path) -> Path:
 
 def _cmd(suite: Path, *args: str) -> list[str]:
     logs = suite.parent / "logs"
-    return [sys.executable, "-m", "tools.stress", "--tests-dir", str(suite),
-            "--log-root", str(logs), *args]
+    return [sys.executable, "-m", "tools.stress", "--tests-dir", str(suite), "--log-root", str(logs), *args]
 
 
 def runner_env(**changes: str) -> dict[str, str]:
@@ -94,8 +93,16 @@ def runner_env(**changes: str) -> dict[str, str]:
 
 
 def run_stress(suite: Path, *args: str) -> subprocess.CompletedProcess[str]:
-    return subprocess.run(_cmd(suite, *args), cwd=ROOT, env=runner_env(), capture_output=True, text=True,
-                          timeout=RUN_LIMIT_S, stdin=subprocess.DEVNULL, check=False)
+    return subprocess.run(
+        _cmd(suite, *args),
+        cwd=ROOT,
+        env=runner_env(),
+        capture_output=True,
+        text=True,
+        timeout=RUN_LIMIT_S,
+        stdin=subprocess.DEVNULL,
+        check=False,
+    )
 
 
 def run_dir(suite: Path) -> Path:
@@ -163,7 +170,10 @@ def test_failures_counted_and_their_logs_kept(suite: Path) -> None:
     assert s["test_fx.py::test_flaky"]["failed_iterations"] == [2]
     assert s["test_fx.py::test_fail"]["failed_iterations"] == [1, 2]
     assert sorted(p.name for p in logs.glob("*.log")) == [
-        "test_fx.test_fail-1.log", "test_fx.test_fail-2.log", "test_fx.test_flaky-2.log"]
+        "test_fx.test_fail-1.log",
+        "test_fx.test_fail-2.log",
+        "test_fx.test_flaky-2.log",
+    ]
     flaky = (logs / "test_fx.test_flaky-2.log").read_text()
     assert "# test: test_fx.py::test_flaky" in flaky
     assert "FLAKY-MARKER call 2" in flaky and "1 failed" in flaky
@@ -186,11 +196,17 @@ def test_timeout_kills_the_process_group_and_keeps_the_log(suite: Path) -> None:
 
 def test_ctrl_c_kills_children_prints_table_exits_130(suite: Path) -> None:
     runner = subprocess.Popen(
-        _cmd(suite, "-n", "3", "-t", "120", "hang"), cwd=ROOT, env=runner_env(), text=True,
-        stdin=subprocess.DEVNULL, stdout=subprocess.PIPE, stderr=subprocess.PIPE,
+        _cmd(suite, "-n", "3", "-t", "120", "hang"),
+        cwd=ROOT,
+        env=runner_env(),
+        text=True,
+        stdin=subprocess.DEVNULL,
+        stdout=subprocess.PIPE,
+        stderr=subprocess.PIPE,
         # A shell's background jobs ignore SIGINT; Python only maps it to
         # KeyboardInterrupt when it starts with the default disposition.
-        preexec_fn=lambda: signal.signal(signal.SIGINT, signal.SIG_DFL))
+        preexec_fn=lambda: signal.signal(signal.SIGINT, signal.SIG_DFL),
+    )
     try:
         assert wait_until((suite / "hang-pid").exists, 60), "the hanging test never started"
         grandchild = int((suite / "hang-pid").read_text())
@@ -227,8 +243,7 @@ def test_all_skipped_reads_the_junit_report(tmp_path: Path) -> None:
     report = tmp_path / "r.xml"
     case = '<testcase classname="t" name="{}">{}</testcase>'
     skip, xfail = '<skipped type="pytest.skip" message="r"/>', '<skipped type="pytest.xfail" message="x"/>'
-    for cases, expected in (([skip], True), ([skip, skip], True), ([skip, ""], False), ([xfail], False),
-                            ([], False)):
+    for cases, expected in (([skip], True), ([skip, skip], True), ([skip, ""], False), ([xfail], False), ([], False)):
         body = "".join(case.format(i, c) for i, c in enumerate(cases))
         report.write_text(f'<testsuites><testsuite name="pytest">{body}</testsuite></testsuites>')
         assert stress.all_skipped(report) is expected, cases
@@ -245,24 +260,43 @@ def test_node_id_pattern_verbose_and_pytest_args_pass_through(suite: Path) -> No
     assert summary(suite).keys() == {"test_fx.py::test_pass", "_run"}
 
 
-@pytest.mark.parametrize(("args", "message"), [
-    (["--bogus"], "unrecognized arguments: --bogus"),
-    (["-n", "abc"], "argument -n/--iterations: expected an integer from 1 to 100000, got 'abc'"),
-    (["-n", "0"], "argument -n/--iterations: expected an integer from 1 to 100000, got '0'"),
-    (["-n", "-3"], "argument -n/--iterations: expected an integer from 1 to 100000, got '-3'"),
-    (["-n", "1000000000"], "argument -n/--iterations: expected an integer from 1 to 100000, got '1000000000'"),
-    (["-p", "0"], "argument -p/--parallel: expected an integer from 1 to 256, got '0'"),
-    (["-p", "2.5"], "argument -p/--parallel: expected an integer from 1 to 256, got '2.5'"),
-    (["-t", "0"], "argument -t/--timeout: expected a number of seconds above 0 and at most 86400, got '0'"),
-    (["-t", "inf"], "argument -t/--timeout: expected a number of seconds above 0 and at most 86400, got 'inf'"),
-    (["-t", "nan"], "argument -t/--timeout: expected a number of seconds above 0 and at most 86400, got 'nan'"),
-    (["-t", "soon"], "argument -t/--timeout: expected a number of seconds above 0 and at most 86400, got 'soon'"),
-    (["--sim", "--batch", "0"], "argument --batch: expected a positive integer, got '0'"),
-    (["no_such_test_anywhere"], "no test matches no_such_test_anywhere"),
-    (["--debug=VOTE,bogus", "pass"], "argument --debug: unknown topic 'bogus'"),
-    (["--debug=", "pass"], "argument --debug: expected topics after --debug="),
-], ids=["bad-flag", "non-integer-n", "zero-n", "negative-n", "huge-n", "zero-p", "fraction-p", "zero-t",
-        "infinite-t", "nan-t", "word-t", "zero-batch", "matches-nothing", "bad-debug-topic", "empty-debug"])
+@pytest.mark.parametrize(
+    ("args", "message"),
+    [
+        (["--bogus"], "unrecognized arguments: --bogus"),
+        (["-n", "abc"], "argument -n/--iterations: expected an integer from 1 to 100000, got 'abc'"),
+        (["-n", "0"], "argument -n/--iterations: expected an integer from 1 to 100000, got '0'"),
+        (["-n", "-3"], "argument -n/--iterations: expected an integer from 1 to 100000, got '-3'"),
+        (["-n", "1000000000"], "argument -n/--iterations: expected an integer from 1 to 100000, got '1000000000'"),
+        (["-p", "0"], "argument -p/--parallel: expected an integer from 1 to 256, got '0'"),
+        (["-p", "2.5"], "argument -p/--parallel: expected an integer from 1 to 256, got '2.5'"),
+        (["-t", "0"], "argument -t/--timeout: expected a number of seconds above 0 and at most 86400, got '0'"),
+        (["-t", "inf"], "argument -t/--timeout: expected a number of seconds above 0 and at most 86400, got 'inf'"),
+        (["-t", "nan"], "argument -t/--timeout: expected a number of seconds above 0 and at most 86400, got 'nan'"),
+        (["-t", "soon"], "argument -t/--timeout: expected a number of seconds above 0 and at most 86400, got 'soon'"),
+        (["--sim", "--batch", "0"], "argument --batch: expected a positive integer, got '0'"),
+        (["no_such_test_anywhere"], "no test matches no_such_test_anywhere"),
+        (["--debug=VOTE,bogus", "pass"], "argument --debug: unknown topic 'bogus'"),
+        (["--debug=", "pass"], "argument --debug: expected topics after --debug="),
+    ],
+    ids=[
+        "bad-flag",
+        "non-integer-n",
+        "zero-n",
+        "negative-n",
+        "huge-n",
+        "zero-p",
+        "fraction-p",
+        "zero-t",
+        "infinite-t",
+        "nan-t",
+        "word-t",
+        "zero-batch",
+        "matches-nothing",
+        "bad-debug-topic",
+        "empty-debug",
+    ],
+)
 def test_bad_usage_exits_2_with_one_clear_line(suite: Path, args: list[str], message: str) -> None:
     proc = run_stress(suite, *args)
     assert proc.returncode == 2
@@ -275,17 +309,32 @@ def test_a_log_root_that_cannot_be_made_is_one_line(suite: Path) -> None:
     (suite.parent / "file").write_text("")
     proc = run_stress(suite, "--log-root", str(suite.parent / "file" / "logs"), "pass")  # the last one counts
     assert proc.returncode == 2
-    assert proc.stderr.startswith("run_tests.sh: error: cannot create the log folder: ") and \
-        proc.stderr.count("\n") == 1, proc.stderr
+    assert (
+        proc.stderr.startswith("run_tests.sh: error: cannot create the log folder: ") and proc.stderr.count("\n") == 1
+    ), proc.stderr
 
 
 def test_run_tests_sh_works_from_any_cwd(suite: Path, tmp_path: Path) -> None:
     env = runner_env(PYTHON=sys.executable)
     proc = subprocess.run(
-        [str(ROOT / "run_tests.sh"), "--display", "rich", "--tests-dir", str(suite),
-         "--log-root", str(tmp_path / "logs"), "pass"],
-        cwd=tmp_path, env=env, capture_output=True, text=True, timeout=RUN_LIMIT_S,
-        stdin=subprocess.DEVNULL, check=False)
+        [
+            str(ROOT / "run_tests.sh"),
+            "--display",
+            "rich",
+            "--tests-dir",
+            str(suite),
+            "--log-root",
+            str(tmp_path / "logs"),
+            "pass",
+        ],
+        cwd=tmp_path,
+        env=env,
+        capture_output=True,
+        text=True,
+        timeout=RUN_LIMIT_S,
+        stdin=subprocess.DEVNULL,
+        check=False,
+    )
     assert proc.returncode == 0, proc.stdout + proc.stderr
     assert "Stress results" in proc.stdout and "test_fx.py::test_pass" in proc.stdout
 
@@ -307,8 +356,7 @@ def test_patterns_are_ored_and_paths_recognised() -> None:
 
 
 def test_build_iteration_is_the_single_source_of_command_and_metadata(tmp_path: Path) -> None:
-    opts = stress.Options(iterations=4, timeout=100, tests_dir=tmp_path,
-                          pytest_args=("-s",))
+    opts = stress.Options(iterations=4, timeout=100, tests_dir=tmp_path, pytest_args=("-s",))
     spec = stress.build_iteration(opts, "tests/raft/test_raft.py::test_x[a b]", 3)
     assert spec.argv[1:4] == ("-m", "pytest", "tests/raft/test_raft.py::test_x[a b]")
     assert spec.argv[-1] == "-s"
@@ -327,7 +375,7 @@ def test_eta_and_time_format() -> None:
 # --------------------------------------------------------------------------- --debug and timelines
 
 # Writes debug lines in labrpc/debug.py's format when PY6824_DEBUG is set, as raft would.
-DEBUG_SUITE = '''
+DEBUG_SUITE = """
 import os, sys
 
 
@@ -340,7 +388,7 @@ def test_story():
                          (350, "TEST --  T-   - cleanup")):
             sys.stderr.write(f"{ms:08d} {rest}\\n")
     assert False, "story over"
-'''
+"""
 
 
 @pytest.fixture
@@ -354,8 +402,16 @@ def debug_suite(tmp_path: Path) -> Path:
 
 def _run_without_debug_env(suite: Path, *args: str) -> subprocess.CompletedProcess[str]:
     env = {k: v for k, v in os.environ.items() if k != "PY6824_DEBUG"}
-    return subprocess.run(_cmd(suite, *args), cwd=ROOT, env=env, capture_output=True, text=True,
-                          timeout=RUN_LIMIT_S, stdin=subprocess.DEVNULL, check=False)
+    return subprocess.run(
+        _cmd(suite, *args),
+        cwd=ROOT,
+        env=env,
+        capture_output=True,
+        text=True,
+        timeout=RUN_LIMIT_S,
+        stdin=subprocess.DEVNULL,
+        check=False,
+    )
 
 
 def test_debug_flag_logs_uncaptured_and_writes_a_timeline(debug_suite: Path) -> None:
@@ -373,8 +429,7 @@ def test_debug_flag_logs_uncaptured_and_writes_a_timeline(debug_suite: Path) -> 
 def test_without_debug_lines_no_timeline(debug_suite: Path) -> None:
     proc = _run_without_debug_env(debug_suite, "story")
     assert proc.returncode == 1, proc.stdout + proc.stderr
-    assert [p.name for p in run_dir(debug_suite).iterdir() if p.suffix != ".json"] == [
-        "test_story.test_story-1.log"]
+    assert [p.name for p in run_dir(debug_suite).iterdir() if p.suffix != ".json"] == ["test_story.test_story-1.log"]
 
 
 def test_parse_args_debug_forms() -> None:
@@ -396,8 +451,7 @@ def test_build_iteration_with_debug(tmp_path: Path) -> None:
     assert "PY6824_DEBUG" not in plain.env and "--capture=no" not in plain.argv
 
 
-def test_a_timeline_that_cannot_be_drawn_is_noted_in_the_log(tmp_path: Path,
-                                                             monkeypatch: pytest.MonkeyPatch) -> None:
+def test_a_timeline_that_cannot_be_drawn_is_noted_in_the_log(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
     log = tmp_path / "x-1.log"
     log.write_text("00000001 LEAD S0  T1   C became candidate\n")
 
@@ -414,7 +468,7 @@ def test_a_timeline_that_cannot_be_drawn_is_noted_in_the_log(tmp_path: Path,
 # Under --sim these run as simulated tests (the conftest points tests/sim_plugin.py at this
 # suite), several seeds to a process. Each claims the next call number, as test_flaky does,
 # and misbehaves on the second call only: in a batch of four, the second seed.
-SIM_SUITE = '''
+SIM_SUITE = """
 import atexit, os, pathlib, time
 
 import pytest
@@ -460,16 +514,16 @@ def test_atexit():
 @pytest.mark.skip(reason="disabled, as the course's For2023 tests")
 def test_skipped():
     pass
-'''
+"""
 
-SIM_CONFTEST = '''
+SIM_CONFTEST = """
 import pathlib
 
 from tests import sim_plugin
 
 sim_plugin._TESTS_DIR = pathlib.Path(__file__).resolve().parent  # so raft/ here is simulated
 pytest_plugins = ["tests.sim_plugin"]
-'''
+"""
 
 
 @pytest.fixture
@@ -499,8 +553,9 @@ def test_sim_batch_reports_each_seed_and_keeps_the_failing_seeds_log(sim_suite: 
     assert table_row(proc.stdout, test)[:3] == ["4", "1", "0"]
     assert len(list((sim_suite / "raft").glob("flaky-*"))) == 4  # one process ran them all: no re-run
     seed = _seed((), test, 2)
-    assert data["sim"]["failing_seeds"] == [{"test": test, "iteration": "2", "seed": seed,
-                                            "replay": f"pytest --sim --seed {seed} {test}"}]
+    assert data["sim"]["failing_seeds"] == [
+        {"test": test, "iteration": "2", "seed": seed, "replay": f"pytest --sim --seed {seed} {test}"}
+    ]
     assert f"seed {seed}  {test} (iteration 2)" in proc.stdout
     assert [p.name for p in run_dir(sim_suite).glob("*.log")] == ["raft.test_seeds.test_flaky-2.log"]
     log = (run_dir(sim_suite) / "raft.test_seeds.test_flaky-2.log").read_text()

@@ -51,14 +51,17 @@ def test_roles_and_terms_of_the_re_election() -> None:
 
 def test_disconnections_from_the_tester_lines() -> None:
     spans = {(s.peer, s.start, s.end, s.kind) for s in build(RE_ELECTION).spans}
-    assert spans == {(1, 538, 1006, "disconnect"), (1, 1528, 3528, "disconnect"),
-                     (0, 1528, 3996, "disconnect")}
+    assert spans == {(1, 538, 1006, "disconnect"), (1, 1528, 3528, "disconnect"), (0, 1528, 3996, "disconnect")}
 
 
 def test_votes_are_paired_request_to_grant_to_reply() -> None:
     found = arrows(build(RE_ELECTION))
-    assert {(1, 0, 513, 514, "vote-request"), (0, 1, 514, 514, "vote-reply"),
-            (1, 2, 513, 515, "vote-request"), (0, 2, 931, 933, "vote-request")} <= found
+    assert {
+        (1, 0, 513, 514, "vote-request"),
+        (0, 1, 514, 514, "vote-reply"),
+        (1, 2, 513, 515, "vote-request"),
+        (0, 2, 931, 933, "vote-request"),
+    } <= found
 
 
 def test_append_entries_rejections_and_stale_drops() -> None:
@@ -68,7 +71,7 @@ def test_append_entries_rejections_and_stale_drops() -> None:
     assert (1, 2, 2852, 2852, "append-rejected") in found  # "rejected prev=6": S1 leads T4
     assert (2, 1, 2852, 2853, "append-reply") in found  # the leader's "S2 rejected prev=6"
     assert all(a.dropped for a in tl.arrows if a.kind == "append-rejected")
-    assert ("2..6" in {m.label for m in tl.marks if m.kind == "apply" and m.peer == 2})
+    assert "2..6" in {m.label for m in tl.marks if m.kind == "apply" and m.peer == 2}
     assert {m.label for m in tl.marks if m.kind == "commit" and m.peer == 1} == {"1", "2", "3", "4", "5", "6"}
     assert tl.problems == ["+" * 35 + " Timeout " + "+" * 36]
 
@@ -90,17 +93,25 @@ def test_crash_restart_and_partition_spans() -> None:
         "00001000 LEAD S0  T-   - killed",
     )
     spans = {(s.peer, s.start, s.end, s.kind, s.label) for s in tl.spans}
-    assert spans == {(0, 400, 700, "crash", "crashed"), (0, 800, 900, "partition", "partition {0}"),
-                     (1, 800, 900, "partition", "partition {1,2}"),
-                     (2, 800, 900, "partition", "partition {1,2}")}
+    assert spans == {
+        (0, 400, 700, "crash", "crashed"),
+        (0, 800, 900, "partition", "partition {0}"),
+        (1, 800, 900, "partition", "partition {1,2}"),
+        (2, 800, 900, "partition", "partition {1,2}"),
+    }
     assert [(m.peer, m.t) for m in tl.marks if m.kind == "restart"] == [(0, 700)]
     assert [(b.start, b.end, b.role, b.term) for b in tl.bands if b.peer == 0] == [
-        (11, 300, "F", None), (300, 400, "C", 1), (700, 1000, "F", None)]
+        (11, 300, "F", None),
+        (300, 400, "C", 1),
+        (700, 1000, "F", None),
+    ]
 
 
 def test_without_tester_lines_a_peer_starts_at_its_first_line() -> None:
-    tl = build_lines("00000100 VOTE S3  T2   C asking for votes, last log (0,T0)",
-                     "00000200 LEAD S3  T2   L became leader, log log(...)")
+    tl = build_lines(
+        "00000100 VOTE S3  T2   C asking for votes, last log (0,T0)",
+        "00000200 LEAD S3  T2   L became leader, log log(...)",
+    )
     # The last band is kept however short: the log ends as S3 becomes leader.
     assert [(b.peer, b.start, b.end, b.role) for b in tl.bands] == [(3, 100, 200, "C"), (3, 200, 200, "L")]
     assert tl.peers == [3]
@@ -117,7 +128,7 @@ def test_page_has_a_lane_per_peer_bands_arrows_and_tester_spans() -> None:
     assert re.findall(r'class="who peer">(S\d)<', page) == ["S0", "S1", "S2"]
     assert page.count('class="band role-L"') == 3
     assert page.count('class="band role-C"') == len([b for b in tl.bands if b.role == "C"])
-    assert '>T6</text>' in page  # term labels
+    assert ">T6</text>" in page  # term labels
     assert page.count('class="arrow vote-request"') == 4
     assert page.count('class="arrow append-rejected"') == 2
     assert 'marker-end="url(#cross-append-rejected)"' in page
@@ -138,10 +149,26 @@ def test_a_live_shardkv_log_draws_each_group_s_configs_and_shard_moves(tmp_path:
     log = tmp_path / "join_leave.log"
     with log.open("w") as stderr:
         done = subprocess.run(
-            [sys.executable, "-m", "pytest", "-q", "-s", "-p", "no:cacheprovider", "--sim", "--seed", "5",
-             "tests/shardkv/test_shardkv.py::test_join_leave_4b"],
-            cwd=ROOT, env={**os.environ, "PY6824_DEBUG": "CONF,MIGR,GC,TEST"}, stdout=subprocess.PIPE,
-            stderr=stderr, text=True, timeout=300)
+            [
+                sys.executable,
+                "-m",
+                "pytest",
+                "-q",
+                "-s",
+                "-p",
+                "no:cacheprovider",
+                "--sim",
+                "--seed",
+                "5",
+                "tests/shardkv/test_shardkv.py::test_join_leave_4b",
+            ],
+            cwd=ROOT,
+            env={**os.environ, "PY6824_DEBUG": "CONF,MIGR,GC,TEST"},
+            stdout=subprocess.PIPE,
+            stderr=stderr,
+            text=True,
+            timeout=300,
+        )
     assert done.returncode == 0, done.stdout
     tl = build(log)
     assert tl.grouped
@@ -166,8 +193,14 @@ def test_page_is_self_contained() -> None:
 def test_command_line_writes_beside_the_log_or_to_o(tmp_path: Path) -> None:
     log = tmp_path / "run.log"
     log.write_bytes(RE_ELECTION.read_bytes())
-    proc = subprocess.run([sys.executable, "-m", "tools.timeline", str(log)], cwd=ROOT,
-                          capture_output=True, text=True, timeout=60, check=False)
+    proc = subprocess.run(
+        [sys.executable, "-m", "tools.timeline", str(log)],
+        cwd=ROOT,
+        capture_output=True,
+        text=True,
+        timeout=60,
+        check=False,
+    )
     assert proc.returncode == 0, proc.stderr
     assert proc.stdout.strip() == str(tmp_path / "run.html")
     assert 'class="band role-L"' in (tmp_path / "run.html").read_text()
@@ -180,10 +213,18 @@ def test_a_file_that_is_not_a_debug_log_is_refused_and_nothing_written(tmp_path:
     notes.write_text("just some notes\n")
     binary = tmp_path / "core.bin"
     binary.write_bytes(bytes(range(256)))
-    for log, reason in ((notes, "no line in it is a debug line (was it written with PY6824_DEBUG set?)"),
-                        (binary, "not UTF-8 text (byte 0x80 at offset 128)")):
-        proc = subprocess.run([sys.executable, "-m", "tools.timeline", str(log)], cwd=ROOT,
-                              capture_output=True, text=True, timeout=60, check=False)
+    for log, reason in (
+        (notes, "no line in it is a debug line (was it written with PY6824_DEBUG set?)"),
+        (binary, "not UTF-8 text (byte 0x80 at offset 128)"),
+    ):
+        proc = subprocess.run(
+            [sys.executable, "-m", "tools.timeline", str(log)],
+            cwd=ROOT,
+            capture_output=True,
+            text=True,
+            timeout=60,
+            check=False,
+        )
         assert proc.returncode == 2 and proc.stdout == ""
         assert proc.stderr == f"timeline: {log}: not a py6824 debug log: {reason}\n"
     assert sorted(p.name for p in tmp_path.iterdir()) == ["core.bin", "notes.txt"]  # no .html
@@ -193,8 +234,9 @@ def test_a_log_named_html_is_not_overwritten(tmp_path: Path, capsys: pytest.Capt
     log = tmp_path / "run.html"
     log.write_bytes(RE_ELECTION.read_bytes())
     assert timeline.main([str(log)]) == 2
-    assert capsys.readouterr().err == (f"timeline: {log}: the timeline would overwrite its own log; "
-                                       "name another with -o\n")
+    assert capsys.readouterr().err == (
+        f"timeline: {log}: the timeline would overwrite its own log; name another with -o\n"
+    )
     assert log.read_bytes() == RE_ELECTION.read_bytes()
     assert timeline.main([str(log), "-o", str(tmp_path / "page.html")]) == 0
 
