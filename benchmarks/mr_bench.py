@@ -24,11 +24,12 @@ import tempfile
 import time
 from pathlib import Path
 
-REPO = Path(__file__).resolve().parents[1]
-sys.path.insert(0, str(REPO))
+sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 
-from mr.inputs import write_books, write_corpus  # noqa: E402
-from tools.cli import ArgumentParser, int_in, int_list, number_in, run  # noqa: E402
+from mr.inputs import write_books, write_corpus
+from tools.cli import ArgumentParser, int_in, int_list, number_in, run
+
+REPO = Path(__file__).resolve().parents[1]
 
 WC = REPO / "mr" / "apps" / "wc.py"
 SLOW_MAP_S = 8.0
@@ -79,7 +80,7 @@ def run_job(
     with open(folder / "log.txt", "wb") as log:
         # The job's processes share a process group of their own, the coordinator's, so that
         # one kill ends them all, even a worker whose start Ctrl-C interrupted.
-        coordinator = subprocess.Popen(
+        coordinator = subprocess.Popen(  # type: ignore[call-overload]  # process_group= is 3.11+
             [sys.executable, "-m", "mr.coordinator", *coordinator_opts, *map(str, inputs)],
             cwd=folder,
             env=env,
@@ -96,7 +97,7 @@ def run_job(
                 time.sleep(0.01)
             start = time.monotonic()
             workers = [
-                subprocess.Popen(
+                subprocess.Popen(  # type: ignore[call-overload]  # process_group= is 3.11+
                     [sys.executable, "-m", "mr.worker", str(app)],
                     cwd=folder,
                     env=env,
@@ -141,7 +142,8 @@ def bench_speedup(work: Path, mb: float, files: int, worker_counts: list[int], r
     inputs = sorted(corpus.glob("bench-*.txt"))
     size = sum(p.stat().st_size for p in inputs) / 1e6
     print(f"\nword count, {size:.1f} MB in {len(inputs)} files, nReduce 10, {os.cpu_count()} cores")
-    seq_times, want = [], []
+    seq_times: list[float] = []
+    want: list[str] = []
     for i in range(repeat):
         t, want = run_sequential(work / f"seq-{i}", inputs)
         seq_times.append(t)

@@ -18,12 +18,16 @@ import os
 import random
 import sys
 import time
+from collections.abc import Callable
+from typing import Any, TypeVar
 
 sys.path.insert(0, os.path.dirname(os.path.dirname(os.path.abspath(__file__))))
 
 from porcupine import CheckResult, Operation, check_operations_verbose, visualize
 from porcupine.models import APPEND, GET, PUT, KvInput, KvModel, KvOutput
 from tools.cli import ArgumentParser, int_in, number_in, run
+
+R = TypeVar("R")
 
 MS = 1_000_000  # ns
 
@@ -77,7 +81,7 @@ def make_stale(history: list[Operation], rng: random.Random) -> list[Operation] 
     return bad
 
 
-def timed(fn, *args):
+def timed(fn: Callable[..., R], *args: Any) -> tuple[R, float]:
     start = time.perf_counter()
     result = fn(*args)
     return result, time.perf_counter() - start

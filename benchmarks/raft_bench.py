@@ -25,7 +25,7 @@ from tools.cli import ArgumentParser, int_in, number_in, run
 class Cluster:
     def __init__(self, n: int) -> None:
         self.net = Network()
-        self.channels = [Channel() for _ in range(n)]
+        self.channels: list[Channel[raft.ApplyMsg]] = [Channel() for _ in range(n)]
         self.rafts = []
         for i in range(n):
             ends = []

@@ -19,7 +19,7 @@ from __future__ import annotations
 from typing import Any
 
 import runtime
-from kvraft.common import APPEND, ERR_WRONG_LEADER, PUT, GetArgs, PutAppendArgs
+from kvraft.common import APPEND, ERR_WRONG_LEADER, PUT, GetArgs, GetReply, PutAppendArgs
 from labrpc import ClientEnd, debug
 
 # After every server has refused or failed, pause before the next round: an election is
@@ -46,7 +46,7 @@ class Clerk:
 
     def get(self, key: str) -> str:
         """The current value of key, or "" if it has none; retries until a server answers."""
-        reply = self._call("KVServer.Get", GetArgs(key, self.client_id, self._next_seq()))
+        reply: GetReply = self._call("KVServer.Get", GetArgs(key, self.client_id, self._next_seq()))
         return reply.value
 
     def put_append(self, key: str, value: str, op: str) -> None:

@@ -69,14 +69,16 @@ class Channel(Generic[T]):
                 raise ChannelClosed("receive on closed channel")
             if self._senders:
                 offer = self._senders.popleft()
-                self._complete(offer, offer.value)
-                return offer.value
+                value: T = offer.value
+                self._complete(offer, value)
+                return value
             hands = _Handoff()
             self._receivers.append(hands)
             self._wait_for(hands)
             if not hands.done:
                 raise ChannelClosed("receive on closed channel")
-            return hands.value
+            received: T = hands.value
+            return received
 
     def close(self) -> None:
         with self._mu:

@@ -231,7 +231,7 @@ class _Encoder:
             self.value(getattr(v, field), f"{where} {name}.{field}" if where else f"{name}.{field}", depth + 1)
 
 
-_ENCODERS: dict[type, Callable[[_Encoder, Any, str], None]] = {
+_ENCODERS: dict[type, Callable[[_Encoder, Any, str, int], None]] = {
     Encoded: _Encoder.encoded,
     type(None): _Encoder.none,
     bool: _Encoder.bool_,
@@ -318,6 +318,7 @@ class _Decoder:
     def float_(self, depth: int) -> float:
         if self.pos + 8 > len(self.data):
             raise CodecError("labgob: truncated float")
+        v: float
         (v,) = struct.unpack_from(">d", self.data, self.pos)
         self.pos += 8
         return v

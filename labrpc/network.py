@@ -168,7 +168,10 @@ class ClientEnd:
         """
         request = codec.encode(args)
         ok, reply = self._network.process(self.endname, method, request)
-        return (True, codec.decode(reply)) if ok else (False, None)
+        if not ok:
+            return False, None
+        assert reply is not None  # a request that was REPLIED to carries its reply
+        return True, codec.decode(reply)
 
     def __repr__(self) -> str:
         return f"ClientEnd({self.endname!r})"
@@ -250,6 +253,7 @@ class Network:
         """RPCs that the named server's dispatcher has seen."""
         with self._mu:
             server = self._servers[servername]
+        assert server is not None, f"get_count({servername!r}): the server was deleted"
         return server.get_count()
 
     def get_total_count(self) -> int:
@@ -354,10 +358,12 @@ class Network:
         observer = _observer
         if observer is not None:  # here, not in the caller: the order in which servers see requests
             observer(endname, route.servername, method, Fate.DELIVERED)
+        server = route.server
+        assert server is not None  # only a deliverable route gets a handler thread
         reply: bytes | None = None
         error: UnknownMethod | None = None
         try:
-            reply = route.server.dispatch(method, request)
+            reply = server.dispatch(method, request)
         except UnknownMethod as e:
             error = e
         finally:

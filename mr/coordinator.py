@@ -31,6 +31,7 @@ import threading
 import time
 from collections.abc import Callable
 from dataclasses import asdict, dataclass, field
+from typing import Any
 
 from mr import rpc
 from mr.common import TEMP_PREFIX, check_inputs, intermediate_name, output_name, remove_quietly
@@ -256,18 +257,18 @@ class Coordinator:
             if task.state is State.IDLE:
                 task.state = State.IN_PROGRESS
                 return self._hand_out_locked(task, now, worker)
-        task = self._backup_locked(now)
-        if task is None:
+        backup = self._backup_locked(now)
+        if backup is None:
             return None
         log.info(
             "%s: running %.1f s, over the backup threshold %.1f s; backup copy to %s",
-            task,
-            now - task.live[0].started,
-            self._backup_threshold_locked(task.kind),
+            backup,
+            now - backup.live[0].started,
+            self._backup_threshold_locked(backup.kind),
             worker,
         )
         self.stats["backups"] += 1
-        return self._hand_out_locked(task, now, worker)
+        return self._hand_out_locked(backup, now, worker)
 
     def _backup_locked(self, now: float) -> Task | None:
         """The longest-running task that deserves a backup copy (see BACKUP_FACTOR), or None."""
@@ -323,10 +324,10 @@ class Coordinator:
         temps_ok = all(os.path.basename(tmp).startswith(TEMP_PREFIX) for tmp, _ in outputs)
         return temps_ok and len(finals) == len(expected) and set(finals) == expected
 
-    def _wire(self, handler: Callable, args_type: type) -> Callable[[dict], dict]:
+    def _wire(self, handler: Callable[[Any], Any], args_type: Callable[..., Any]) -> rpc.WireHandler:
         """Adapt a handler to XML-RPC's dicts: dict -> args dataclass -> handler -> reply dict."""
 
-        def on_wire(raw: dict) -> dict:
+        def on_wire(raw: Any) -> dict[str, Any]:
             return asdict(handler(args_type(**raw)))
 
         return on_wire

@@ -112,7 +112,9 @@ class _Author:
 
 
 def _wrap(text: str) -> str:
-    lines, line, width = [], [], 0
+    lines: list[str] = []
+    line: list[str] = []
+    width = 0
     for word in text.split(" "):
         if line and width + 1 + len(word) > LINE_WIDTH:
             lines.append(" ".join(line))

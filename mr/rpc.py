@@ -102,6 +102,9 @@ class CoordinatorUnreachable(Exception):
 
 
 Reply = TypeVar("Reply")
+# A served method: XML-RPC's decoding of the args dataclass (a dict, but the client could send
+# any XML-RPC value) -> the reply dataclass as a dict.
+WireHandler = Callable[[Any], dict[str, Any]]
 
 
 def call(path: str, method: str, args: Any, reply_type: Callable[..., Reply]) -> Reply:
@@ -118,7 +121,7 @@ def call(path: str, method: str, args: Any, reply_type: Callable[..., Reply]) ->
 class RpcServer:
     """XML-RPC on a Unix socket; each request runs on its own daemon thread (handlers may block)."""
 
-    def __init__(self, path: str, handlers: dict[str, Callable[[dict], dict]]) -> None:
+    def __init__(self, path: str, handlers: dict[str, WireHandler]) -> None:
         self.path = path
         self._server = _UnixXMLRPCServer(path)
         for name, fn in handlers.items():

@@ -26,6 +26,8 @@ import socket
 import sys
 import time
 import traceback
+from collections.abc import Callable
+from typing import TextIO, TypeVar
 
 from mr import rpc
 from mr.common import (
@@ -42,6 +44,8 @@ from mr.common import (
     remove_quietly,
 )
 from tools.cli import ArgumentParser, run
+
+Reply = TypeVar("Reply")
 
 # A worker that has never reached the coordinator retries this long, every CONNECT_RETRY_S:
 # a coordinator started in the same breath needs a moment to import and create its socket
@@ -151,7 +155,7 @@ class Worker:
             for key in sorted(groups):  # the course sorts by key before reducing
                 out.write(format_output(key, self.reducef(key, groups[key])))
 
-    def _temp(self, task: rpc.TaskReply, temps: list[str], final: str):
+    def _temp(self, task: rpc.TaskReply, temps: list[str], final: str) -> TextIO:
         """Open a new temp file for final's contents, recording it in temps before anything can fail."""
         fd, path = create_temp(self.folder, f"{task.job}-{final}")
         temps.append(path)
@@ -203,7 +207,7 @@ class Worker:
         )
         return 1
 
-    def _call(self, method: str, args: object, reply_type: type):
+    def _call(self, method: str, args: object, reply_type: Callable[..., Reply]) -> Reply:
         reply = rpc.call(self.socket_path, method, args, reply_type)
         self._reached = True
         return reply

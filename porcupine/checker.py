@@ -267,11 +267,11 @@ class _PartitionSearch:
         init = model.init()
         # Lowe's memo table of (linearized set, state) pairs already explored.
         self._seen: set[tuple[int, Any]] | None = None
-        self._buckets: dict[int, list[Any]] | None = None
+        # Otherwise porcupine's layout: states under their bitset, compared with equal (unused with _seen).
+        self._buckets: dict[int, list[Any]] = {}
         if model.equal is shallow_equal and _hashable(init):
             self._seen = set()
         else:
-            self._buckets = {}  # porcupine's layout: states under their bitset, compared with equal
             self._equal = model.equal
 
         # The search position, saved between slices.

@@ -89,7 +89,7 @@ def shallow_equal(state1: Any, state2: Any) -> bool:
     With this default the checker also hashes states, so they must be immutable values (str,
     int, tuple, frozenset, frozen dataclass); give the model its own ``equal`` otherwise.
     """
-    return state1 == state2
+    return bool(state1 == state2)
 
 
 def default_describe_operation(input: Any, output: Any) -> str:

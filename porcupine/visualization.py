@@ -110,7 +110,7 @@ def _visualization_data(model: Model, info: LinearizationInfo) -> list[_Partitio
 def _ops_of(model: Model, entries: list[Entry]) -> list[_Op]:
     """Pair each call entry with its return entry (ids are 0..n-1 within a partition)."""
     calls = {e.id: e for e in entries if e.kind == CALL}
-    ops: list[_Op] = [None] * len(calls)  # type: ignore[list-item]
+    ops: list[_Op] = [None] * len(calls)  # type: ignore[list-item]  # each slot filled below (ids are 0..n-1)
     for e in entries:
         if e.kind != CALL:
             call = calls[e.id]
@@ -136,12 +136,14 @@ def _replay(model: Model, ops: list[_Op], partial: tuple[int, ...]) -> _Lineariz
         states.append(model.describe_state(state))
     included = set(partial)
     left_out = [i for i in range(len(ops)) if i not in included]
-    first_return = min((ops[i].end_slot for i in left_out), default=None)
-    rejected = [
-        i
-        for i in left_out
-        if ops[i].start_slot < first_return and not model.step(state, ops[i].input, ops[i].output)[0]
-    ]
+    rejected: list[int] = []
+    if left_out:
+        first_return = min(ops[i].end_slot for i in left_out)
+        rejected = [
+            i
+            for i in left_out
+            if ops[i].start_slot < first_return and not model.step(state, ops[i].input, ops[i].output)[0]
+        ]
     return _Linearization(list(partial), states, rejected)
 
 
@@ -160,7 +162,7 @@ def _layout(partitions: list[_Partition]) -> None:
     known by the time ``op``'s return is placed.
     """
     ends_at: dict[tuple[int, int], list[tuple[_Partition, _Op]]] = {}
-    slots = set()
+    slots: set[tuple[int, int]] = set()
     for part in partitions:
         for op in part.ops:
             slots.update((op.start_slot, op.end_slot))
@@ -279,7 +281,7 @@ def _render(partitions: list[_Partition]) -> str:
 
 def _failing_ops(partitions: list[_Partition]) -> set[tuple[int, int]]:
     """(partition, op) pairs rejected right after the longest prefix of an illegal partition."""
-    failing = set()
+    failing: set[tuple[int, int]] = set()
     for p, part in enumerate(partitions):
         if part.result is CheckResult.ILLEGAL and part.linearizations:
             failing.update((p, i) for i in part.linearizations[0].rejected)

@@ -47,7 +47,7 @@ from array import array
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from functools import partial
-from typing import Any
+from typing import Any, TypeVar
 
 from greenlet import getcurrent, greenlet
 
@@ -55,6 +55,8 @@ import runtime
 
 _MASK = (1 << 64) - 1
 _RUNTIME_DIR = os.path.dirname(os.path.abspath(__file__))
+
+R = TypeVar("R")  # what a test function returns, handed back by Simulator.run
 
 # Virtual CPU time charged for each scheduling decision (a thread's step between two blocking
 # points). Without it computation is free, and a loop that only talks to other threads (a
@@ -223,6 +225,7 @@ class Simulator:
             self._yield("join")
             return
         me = self.current
+        assert me is not None  # a simulated thread is running: current is None only outside run()
         thread._joiners.append(me)
         if not self._block(f"join({thread.name})", timeout):
             _discard(thread._joiners, me)
@@ -249,7 +252,7 @@ class Simulator:
 
     # --- running a test --------------------------------------------------------------------
 
-    def run(self, fn: Callable[[], Any], *, leak_grace_s: float = 5.0) -> tuple[RunOutcome, Any]:
+    def run(self, fn: Callable[[], R], *, leak_grace_s: float = 5.0) -> tuple[RunOutcome, R]:
         """Run fn as the root simulated thread, then wait up to leak_grace_s virtual seconds
         for the threads it started, then tear down.
 
@@ -355,6 +358,7 @@ class Simulator:
     def _block(self, what: str, timeout: float | None) -> bool:
         """Park the running thread until woken; False if its timeout expired first."""
         me = self.current
+        assert me is not None  # a simulated thread is running: current is None only outside run()
         me.blocked_on = what
         me.blocked = True
         me._timed_out = False
@@ -399,6 +403,7 @@ class Simulator:
         if not runnable and not self._advance_time():
             self._fail(self._deadlock_report())
         if self.aborting:
+            assert self.root is not None  # set by run(), which is where threads are picked
             return self.root  # it raises the failure in the test; the rest wait for teardown
         if self.step_cost_s:
             # Charge the step: the clock moves on, waking the threads whose timers it passed.
@@ -418,6 +423,7 @@ class Simulator:
                 f"livelock: {self._livelock_decisions} scheduling decisions without virtual time "
                 f"advancing (a busy loop?)\n{self._thread_report()}"
             )
+            assert self.root is not None  # set by run(), which is where threads are picked
             return self.root
         self._events.append(chosen.ident)
         if not decisions % _FOLD_EVERY:
@@ -469,7 +475,9 @@ class Simulator:
         greenlet's result, None, as the argument)."""
         try:
             if not self.aborting:  # else: torn down before it ever ran
-                thread._fn(*thread._args)
+                fn = thread._fn
+                assert fn is not None  # only the root has none, and its greenlet runs root_main
+                fn(*thread._args)
         except _Abort:
             pass
         except KeyboardInterrupt:
@@ -489,7 +497,7 @@ class Simulator:
             thread.glet.parent = nxt.glet  # ending switches to the parent
 
     def _retire(self, thread: SimThread) -> None:
-        thread._fn = thread._args = None
+        thread._fn, thread._args = None, ()  # drop the references: the thread is done
         thread.done = True
         self._threads.remove(thread)
         if thread in self._runnable:
@@ -581,6 +589,7 @@ class SimLock:
         if not blocking:
             return False
         me = sim.current
+        assert me is not None  # a simulated thread is running: current is None only outside run()
         self._waiters.append(me)
         holder = self._owner.name if self._owner is not None else "?"
         if sim._block(f"Lock.acquire (held by {holder})", None if timeout < 0 else timeout):
@@ -638,6 +647,7 @@ class SimCondition:
         if self._lock._owner is None:
             raise RuntimeError("cannot wait on un-acquired lock")
         me = sim.current
+        assert me is not None  # a simulated thread is running: current is None only outside run()
         self._waiters.append(me)
         self._lock.release()
         notified = sim._block("Condition.wait", timeout)
@@ -699,6 +709,7 @@ class SimEvent:
         if timeout is not None and timeout <= 0:
             return False
         me = sim.current
+        assert me is not None  # a simulated thread is running: current is None only outside run()
         self._waiters.append(me)
         if not sim._block("Event.wait", timeout):
             _discard(self._waiters, me)

@@ -19,7 +19,7 @@ from typing import Any
 import runtime
 from kvraft.client import ClerkClosed
 from labrpc import ClientEnd, debug
-from shardctrler.common import Config, JoinArgs, LeaveArgs, MoveArgs, QueryArgs, check_gid, check_shard
+from shardctrler.common import Config, JoinArgs, LeaveArgs, MoveArgs, QueryArgs, QueryReply, check_gid, check_shard
 
 # The course's clerk sleeps this long after asking every server in vain: an election is
 # probably under way.
@@ -41,7 +41,8 @@ class Clerk:
 
     def query(self, num: int) -> Config:
         """Config number num, or the latest if num is -1 or past the latest."""
-        return self._call("ShardCtrler.Query", QueryArgs(num)).config
+        reply: QueryReply = self._call("ShardCtrler.Query", QueryArgs(num))
+        return reply.config
 
     def join(self, servers: dict[int, list[str]]) -> None:
         """Add the groups gid -> server names, and rebalance."""

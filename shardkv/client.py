@@ -32,6 +32,7 @@ from shardkv.common import (
     OK,
     PUT,
     ShardGetArgs,
+    ShardGetReply,
     ShardPutAppendArgs,
     key2shard,
 )
@@ -58,7 +59,9 @@ class Clerk:
     def get(self, key: str) -> str:
         """The current value of key, or "" if it has none; retries until a group answers."""
         self.seq += 1
-        reply = self._call(key, "ShardKV.Get", ShardGetArgs(key, self.client_id, self.seq), (OK, ERR_NO_KEY))
+        reply: ShardGetReply = self._call(
+            key, "ShardKV.Get", ShardGetArgs(key, self.client_id, self.seq), (OK, ERR_NO_KEY)
+        )
         return reply.value
 
     def put_append(self, key: str, value: str, op: str) -> None:

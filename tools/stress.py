@@ -813,8 +813,8 @@ class BatchOutput:
         self._watchdog.poke()
         if record["event"] == "start":
             self._start(spec)
-        elif self._running is not None and self._running.spec is spec:
-            self._done(record)
+        elif (running := self._running) is not None and running.spec is spec:
+            self._done(running, record)
 
     def _start(self, spec: IterationSpec) -> None:
         self._release_held()
@@ -824,8 +824,8 @@ class BatchOutput:
         log.writelines(self._preamble)
         self._running = _RunningSeed(spec, log, time.monotonic())
 
-    def _done(self, record: dict[str, Any]) -> None:
-        running, self._running = self._running, None
+    def _done(self, running: _RunningSeed, record: dict[str, Any]) -> None:
+        self._running = None
         failed = record.get("outcome") == "failed"
         self._any_failed |= failed
         result = IterationResult(
@@ -851,10 +851,10 @@ class BatchOutput:
         with self._lock:
             self._closed = True
             not_started = [s for s in self.batch.specs if s.metadata["seed"] not in self._started]
-            if self._running is not None:
-                self._fail_running(end)
-            elif self._held is not None and self._unexplained(end):
-                self._fail_held(end)
+            if (running := self._running) is not None:
+                self._fail_running(running, end)
+            elif (held := self._held) is not None and self._unexplained(end):
+                self._fail_held(held, end)
             elif not self._started and not_started and not end.interrupted:
                 self._fail_unstarted(not_started.pop(0), end)  # so every process settles a seed
             self._release_held()
@@ -866,9 +866,9 @@ class BatchOutput:
             return False
         return end.timed_out or (end.returncode != 0 and not (end.returncode == 1 and self._any_failed))
 
-    def _fail_running(self, end: ProcessEnd) -> None:
+    def _fail_running(self, running: _RunningSeed, end: ProcessEnd) -> None:
         """The seed that was running when the process ended: timed out, crashed or interrupted."""
-        running, self._running = self._running, None
+        self._running = None
         error = "" if end.timed_out or end.interrupted or end.returncode else "the process exited mid-test"
         result = IterationResult(
             running.spec,
@@ -884,8 +884,8 @@ class BatchOutput:
         running.log.close()
         self._emit(result)
 
-    def _fail_held(self, end: ProcessEnd) -> None:
-        held, self._held = self._held, None
+    def _fail_held(self, held: IterationResult, end: ProcessEnd) -> None:
+        self._held = None
         result = replace(
             held,
             returncode=end.returncode,
