@@ -23,6 +23,15 @@ settings.register_profile("long", max_examples=5000, deadline=None, database=Non
 settings.load_profile(os.environ.get("PY6824_HYPOTHESIS", "ci"))
 
 
+def pytest_addoption(parser: pytest.Parser) -> None:
+    parser.addoption(
+        "--update-golden",
+        action="store_true",
+        default=False,
+        help="rewrite the expected output in tests/raft/testdata/*.txt from what the scripts print now",
+    )
+
+
 def pytest_configure(config: pytest.Config) -> None:
     threading.excepthook = _failures.excepthook
     if harness.shake_requested():
