@@ -15,6 +15,7 @@
 
 from __future__ import annotations
 
+import functools
 import os
 import shutil
 import signal
@@ -80,13 +81,13 @@ def run_job(
     with open(folder / "log.txt", "wb") as log:
         # The job's processes share a process group of their own, the coordinator's, so that
         # one kill ends them all, even a worker whose start Ctrl-C interrupted.
-        coordinator = subprocess.Popen(  # type: ignore[call-overload]  # process_group= is 3.11+
+        coordinator = subprocess.Popen(
             [sys.executable, "-m", "mr.coordinator", *coordinator_opts, *map(str, inputs)],
             cwd=folder,
             env=env,
             stdout=log,
             stderr=log,
-            process_group=0,
+            preexec_fn=os.setpgrp,  # a group of its own (process_group= would need Python 3.11)
         )
         processes.append(coordinator)
         try:
@@ -97,13 +98,13 @@ def run_job(
                 time.sleep(0.01)
             start = time.monotonic()
             workers = [
-                subprocess.Popen(  # type: ignore[call-overload]  # process_group= is 3.11+
+                subprocess.Popen(
                     [sys.executable, "-m", "mr.worker", str(app)],
                     cwd=folder,
                     env=env,
                     stdout=log,
                     stderr=log,
-                    process_group=coordinator.pid,
+                    preexec_fn=functools.partial(os.setpgid, 0, coordinator.pid),
                 )
                 for app in apps
             ]
