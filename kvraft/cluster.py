@@ -83,14 +83,14 @@ class Cluster:
             self._disconnect_locked(i, from_)
 
     def connect_all(self) -> None:
-        debug.log("TEST", "connect all servers")
+        debug.event("connect-all")
         with self.mu:
             for i in range(self.n):
                 self._connect_locked(i, self.all())
 
     def partition(self, p1: list[int], p2: list[int]) -> None:
         """Two groups, each connected inside, cut off from the other."""
-        debug.log("TEST", f"partition {p1} | {p2}")
+        debug.event("partition", a=p1, b=p2)
         with self.mu:
             for i in p1:
                 self._disconnect_locked(i, p2)
@@ -151,7 +151,7 @@ class Cluster:
 
     def shutdown_server(self, i: int) -> None:
         """Crash server i: isolate it, then kill it; its persisted state survives."""
-        debug.log("TEST", f"shut down server {i}")
+        debug.event("crash", server=i)
         with self.mu:
             self._disconnect_locked(i, self.all())
             # Delete the server before the persister is replaced, so the clerk never sees
@@ -167,7 +167,7 @@ class Cluster:
 
     def start_server(self, i: int) -> None:
         """Start (or restart after shutdown_server) server i from its saved state."""
-        debug.log("TEST", f"start server {i}")
+        debug.event("boot", server=i)
         with self.mu:
             names = [_random_endname() for _ in range(self.n)]
             self.endnames[i] = names

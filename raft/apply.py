@@ -37,7 +37,7 @@ class Applier(RaftCore):
                 first = self.last_applied + 1
                 entries = self.log.entries_from(first, self.commit_index + 1)
                 self.last_applied = self.commit_index
-                self._log_locked("APLY", "applying %d..%d", first, self.last_applied)
+                self._event_locked("apply", first=first, last=self.last_applied)
                 return [
                     ApplyMsg(command_valid=True, command=e.command, command_index=first + i, command_term=e.term)
                     for i, e in enumerate(entries)

@@ -85,7 +85,7 @@ class RaftCore:
             self._dead.set()
             for cond in (self.ticker_cond, self.apply_cond, *self.replicate_conds.values()):
                 cond.notify_all()
-        self._log("LEAD", "killed")
+        self._event("killed")
 
     def killed(self) -> bool:
         return self._dead.is_set()
@@ -103,7 +103,7 @@ class RaftCore:
             # leader would stand for election at once and unseat the leader that replaced it.
             self._reset_election_timer_locked()
         if self.role is not Role.FOLLOWER:
-            self._log_locked("LEAD", "became follower")
+            self._event_locked("became", role="follower")
             self.role = Role.FOLLOWER
             self.ticker_cond.notify_all()
 
@@ -115,7 +115,7 @@ class RaftCore:
         self.role = Role.CANDIDATE
         self._persist_locked()
         self._reset_election_timer_locked()
-        self._log_locked("LEAD", "became candidate")
+        self._event_locked("became", role="candidate")
 
     def _become_leader_locked(self) -> None:
         """Figure 2, leaders: next_index starts just past our last entry, match_index at 0;
@@ -127,7 +127,7 @@ class RaftCore:
         self.progress = {
             peer: PeerProgress(next_index=self.log.last_index + 1, heartbeat_at=now) for peer in self.replicate_conds
         }
-        self._log_locked("LEAD", "became leader, log %s", self.log)
+        self._event_locked("became", text=self.log, role="leader")
         for cond in self.replicate_conds.values():
             cond.notify()
 
@@ -222,3 +222,12 @@ class RaftCore:
     def _log(self, topic: str, fmt: str, *args: Any) -> None:
         if debug.enabled(topic):
             debug.log(topic, fmt % args if args else fmt, self.me)
+
+    def _event_locked(self, name: str, text: object = "", **fields: Any) -> None:
+        """A declared event (labrpc/debug.py's EVENTS: what the study tools draw), with
+        this peer's term and role; text is an optional free phrase after the fields."""
+        debug.event(name, self.me, self.current_term, self.role.value, text=text, **fields)
+
+    def _event(self, name: str, **fields: Any) -> None:
+        """An event without the lock: without term or role."""
+        debug.event(name, self.me, **fields)

@@ -29,7 +29,7 @@ class Election(RaftCore):
         self._become_candidate_locked()
         args = RequestVoteArgs(self.current_term, self.me, self.log.last_index, self.log.last_term)
         votes = [1]  # our own; shared by this election's vote threads, guarded by mu
-        self._log_locked("VOTE", "asking for votes, last log (%d,T%d)", args.last_log_index, args.last_log_term)
+        self._event_locked("vote-asked", last=args.last_log_index, last_term=args.last_log_term)
         if self._is_majority_locked(votes[0]):  # a cluster of one: our own vote elects us
             self._become_leader_locked()
             return
@@ -56,7 +56,7 @@ class Election(RaftCore):
         if self.role is not Role.CANDIDATE or self.current_term != args.term:
             return  # a stale reply from an election that is over
         votes[0] += 1
-        self._log_locked("VOTE", "got vote from S%d (%d votes)", peer, votes[0])
+        self._event_locked("vote-received", voter=peer, votes=votes[0])
         if self._is_majority_locked(votes[0]):
             self._become_leader_locked()
 
@@ -83,21 +83,24 @@ class Election(RaftCore):
         voted_for is none or the candidate, and the candidate's log is at least as
         up-to-date as ours (§5.4.1)."""
         if args.term < self.current_term:
-            self._log_locked("VOTE", "refused S%d: its term %d is stale", args.candidate_id, args.term)
+            self._event_locked("vote-refused", cand=args.candidate_id, why="stale-term", cand_term=args.term)
             return False
         if self.voted_for not in (None, args.candidate_id):
-            self._log_locked("VOTE", "refused S%d: already voted for S%d", args.candidate_id, self.voted_for)
-            return False
-        if not self.log.is_up_to_date(args.last_log_index, args.last_log_term):
-            self._log_locked(
-                "VOTE",
-                "refused S%d: its log (%d,T%d) is behind mine (%d,T%d)",
-                args.candidate_id,
-                args.last_log_index,
-                args.last_log_term,
-                self.log.last_index,
-                self.log.last_term,
+            self._event_locked(
+                "vote-refused", cand=args.candidate_id, why="already-voted", cand_term=args.term, voted=self.voted_for
             )
             return False
-        self._log_locked("VOTE", "voted for S%d", args.candidate_id)
+        if not self.log.is_up_to_date(args.last_log_index, args.last_log_term):
+            self._event_locked(
+                "vote-refused",
+                cand=args.candidate_id,
+                why="log-behind",
+                cand_term=args.term,
+                last=args.last_log_index,
+                last_term=args.last_log_term,
+                my_last=self.log.last_index,
+                my_last_term=self.log.last_term,
+            )
+            return False
+        self._event_locked("vote-granted", cand=args.candidate_id)
         return True

@@ -49,7 +49,7 @@ class Replication(RaftCore):
                 raise codec.CodecError(f"start(): command not appended, the codec cannot carry it: {e}") from None
             self._persist_locked()
             index = self.log.last_index
-            self._log_locked("APND", "start %r at %d", command, index)
+            self._event_locked("start", index=index, cmd=command)
             for peer, progress in self.progress.items():
                 if self._has_news_for_locked(progress):  # else a reply or heartbeat will carry it
                     self.replicate_conds[peer].notify()
@@ -110,7 +110,7 @@ class Replication(RaftCore):
         args = InstallSnapshotArgs(
             self.current_term, self.me, self.log.snapshot_index, self.log.snapshot_term, self.persister.read_snapshot()
         )
-        self._log_locked("SNAP", "sending snapshot at %d to S%d", args.last_included_index, peer)
+        self._event_locked("snap-sent", to=peer, index=args.last_included_index)
         self._send_locked(
             peer,
             "Raft.InstallSnapshot",
@@ -139,9 +139,7 @@ class Replication(RaftCore):
         else:
             hint = ConflictHint(reply.x_term, reply.x_index, reply.x_len)
             if progress.maybe_back_up(args.prev_log_index, self.log.next_index_after_conflict(hint)):
-                self._log_locked(
-                    "APND", "S%d rejected prev=%d: next=%d", peer, args.prev_log_index, progress.next_index
-                )
+                self._event_locked("ae-back-up", peer=peer, prev=args.prev_log_index, next=progress.next_index)
         self.replicate_conds[peer].notify()
 
     def _handle_install_snapshot_reply_locked(
@@ -162,7 +160,7 @@ class Replication(RaftCore):
         if majority_index <= self.commit_index or self.log.term_at(majority_index) != self.current_term:
             return False
         self._commit_to_locked(majority_index)
-        self._log_locked("CMIT", "commit up to %d", majority_index)
+        self._event_locked("commit", index=majority_index)
         return True
 
     # --- follower side ---------------------------------------------------------------------
@@ -174,7 +172,15 @@ class Replication(RaftCore):
             self._observe_term_locked(args.term)
             reply = AppendEntriesReply(self.current_term, False, -1, -1, -1)
             if args.term < self.current_term:
-                self._log_locked("DROP", "rejected %s: stale term", args)  # receiver rule 1
+                self._event_locked(  # receiver rule 1
+                    "ae-rejected",
+                    leader=args.leader_id,
+                    why="stale-term",
+                    prev=args.prev_log_index,
+                    prev_term=args.prev_log_term,
+                    term=args.term,
+                    n=len(args.entries),
+                )
                 return reply
             self._hear_from_leader_locked(args.leader_id)
             accepted = self.log.maybe_append(args.prev_log_index, args.prev_log_term, args.entries, self.commit_index)
@@ -188,7 +194,7 @@ class Replication(RaftCore):
             new_commit = min(args.leader_commit, accepted.last_new_index)
             if new_commit > self.commit_index:
                 self._commit_to_locked(new_commit)
-                self._log_locked("CMIT", "commit up to %d (leader's %d)", new_commit, args.leader_commit)
+                self._event_locked("commit", index=new_commit, leader_commit=args.leader_commit)
             reply.success = True
             self._log_locked("APND", "accepted %s", args)
             return reply
@@ -198,15 +204,23 @@ class Replication(RaftCore):
         hint = self.log.conflict_hint(args.prev_log_index)
         reply.x_term, reply.x_index, reply.x_len = hint.x_term, hint.x_index, hint.x_len
         if hint.x_term == -1:
-            self._log_locked("DROP", "rejected prev=%d: my log ends at %d", args.prev_log_index, self.log.last_index)
+            self._event_locked(
+                "ae-rejected",
+                leader=args.leader_id,
+                why="too-short",
+                prev=args.prev_log_index,
+                prev_term=args.prev_log_term,
+                x_len=hint.x_len,
+            )
         else:
-            self._log_locked(
-                "DROP",
-                "rejected prev=(%d,T%d): mine is T%d from %d",
-                args.prev_log_index,
-                args.prev_log_term,
-                hint.x_term,
-                hint.x_index,
+            self._event_locked(
+                "ae-rejected",
+                leader=args.leader_id,
+                why="conflict",
+                prev=args.prev_log_index,
+                prev_term=args.prev_log_term,
+                x_term=hint.x_term,
+                x_index=hint.x_index,
             )
 
 

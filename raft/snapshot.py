@@ -22,7 +22,7 @@ class Snapshots(RaftCore):
                 )
             self.log.compact_to(index)
             self._persist_locked(snapshot)
-            self._log_locked("SNAP", "service snapshot at %d", index)
+            self._event_locked("snap-taken", index=index)
 
     def cond_install_snapshot(self, last_included_term: int, last_included_index: int, snapshot: bytes) -> bool:
         """Vestigial in 2022 (the handout: "simply return true"): Raft already installed the
@@ -59,5 +59,5 @@ class Snapshots(RaftCore):
                 snapshot_term=args.last_included_term,
                 snapshot_index=args.last_included_index,
             )
-            self._log_locked("SNAP", "installed snapshot at %d from S%d", args.last_included_index, args.leader_id)
+            self._event_locked("snap-installed", leader=args.leader_id, index=args.last_included_index)
             return reply

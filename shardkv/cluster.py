@@ -226,7 +226,7 @@ class Cluster:
 
     def start_server(self, gi: int, i: int) -> None:
         """Start (or restart) server i of group gi from what it last persisted."""
-        debug.log("TEST", f"start server {i} of group {gi}")
+        debug.event("boot", server=i, group=self.groups[gi].gid)
         gg = self.groups[gi]
         with self.mu:
             gg.endnames[i] = [randstring(ENDNAME_LEN) for _ in range(self.n)]
@@ -253,7 +253,7 @@ class Cluster:
 
     def shutdown_server(self, gi: int, i: int) -> None:
         """Crash server i of group gi; its persisted state survives for start_server."""
-        debug.log("TEST", f"shut down server {i} of group {gi}")
+        debug.event("crash", server=i, group=self.groups[gi].gid)
         gg = self.groups[gi]
         with self.mu:
             # Prevent this server from sending (ends its make_end made stay enabled, as in

@@ -89,8 +89,8 @@ class MigrationMixin:
         if config.num != want:
             return  # no newer config (Query of a number past the latest gives the latest)
         ok, moved = self.rsm.submit(ConfigOp(config))
-        if ok and moved and debug.enabled("CONF"):
-            debug.log("CONF", f"G{self.gid} now in config {config.num}: {config.shards}", peer=self.me)
+        if ok and moved:
+            debug.event("config", self.me, group=self.gid, num=config.num, shards=config.shards)
 
     # --- shards ----------------------------------------------------------------------------
 
@@ -122,12 +122,15 @@ class MigrationMixin:
         if reply is None:
             return  # the previous owner is not there yet (or unreachable): next round
         ok, installed = self.rsm.submit(InstallShardOp(transfer.config_num, shard, reply.data, reply.last_seq))
-        if ok and installed and debug.enabled("MIGR"):
-            debug.log(
-                "MIGR",
-                f"G{self.gid} installed shard {shard} of config {transfer.config_num} "
-                f"from G{transfer.gid}: {len(reply.data)} keys",
-                peer=self.me,
+        if ok and installed:
+            debug.event(
+                "shard-installed",
+                self.me,
+                group=self.gid,
+                shard=shard,
+                num=transfer.config_num,
+                src=transfer.gid,
+                keys=len(reply.data),
             )
 
     def _notify(self, transfer: Transfer, shard: int) -> None:
@@ -135,8 +138,8 @@ class MigrationMixin:
         if reply is None:
             return
         ok, settled = self.rsm.submit(ShardSettledOp(transfer.config_num, shard))
-        if ok and settled and debug.enabled("GC"):
-            debug.log("GC", f"G{self.gid} shard {shard} settled: G{transfer.gid} dropped its copy", peer=self.me)
+        if ok and settled:
+            debug.event("shard-settled", self.me, group=self.gid, shard=shard, src=transfer.gid)
 
     def _call_group(self, servers: list[str], method: str, args: Any) -> Any:
         """The first OK reply from the group's servers, tried in order; None if none says OK."""

@@ -137,8 +137,8 @@ class ShardKV(MigrationMixin):
         ok, err = self.rsm.submit(DeleteShardOp(args.config_num, args.shard))
         if not ok:
             return DeleteShardReply(ERR_WRONG_LEADER)
-        if err == OK and debug.enabled("GC"):
-            debug.log("GC", f"G{self.gid} deleted shard {args.shard} of config {args.config_num}", peer=self.me)
+        if err == OK:
+            debug.event("shard-deleted", self.me, group=self.gid, shard=args.shard, num=args.config_num)
         return DeleteShardReply(err)
 
     # --- life ------------------------------------------------------------------------------

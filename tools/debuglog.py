@@ -8,6 +8,11 @@ Everything else in a log (pytest's output, the tester's prints, tracebacks, the 
 pytest writes its ``tests/raft/test_raft.py `` progress prefix without a newline, so a debug
 line may begin in the middle of a text line; :func:`parse_lines` splits such a line in two.
 
+A debug line whose text is a declared event (labrpc/debug.py's ``EVENTS``: ``<name> key=value
+...``, of the event's topic, every required field present) carries its ``event`` name and
+its typed ``fields``; :func:`parse_event` reads it from the same table the writers use. Any
+other line (free text, an undeclared name, a missing field) is kept as it is, ``event`` None.
+
 Shared by ``tools.logview`` (terminal viewer) and ``tools.timeline`` (HTML timeline), together
 with :data:`TOPICS`, so both tools colour a topic the same way.
 """
@@ -15,11 +20,15 @@ with :data:`TOPICS`, so both tools colour a topic the same way.
 from __future__ import annotations
 
 import io
+import json
 import re
 import sys
-from collections.abc import Iterable, Iterator
-from dataclasses import dataclass
+from collections.abc import Iterable, Iterator, Mapping
+from dataclasses import dataclass, field
 from pathlib import Path
+from typing import Any
+
+from labrpc.debug import EVENTS
 
 
 @dataclass(frozen=True)
@@ -78,6 +87,9 @@ class DebugLine:
     text: str
     raw: str  # the debug line itself, without any prefix: what a tooltip shows
     lineno: int = 0  # 1-based line number in the source file
+    event: str | None = None  # the declared event the text is (labrpc/debug.py's EVENTS), if any
+    fields: Mapping[str, Any] = field(default_factory=dict, hash=False)  # its values, typed
+    note: str = ""  # an event's free phrase after its fields
 
 
 @dataclass(frozen=True)
@@ -99,16 +111,75 @@ def parse_line(line: str, lineno: int = 0) -> DebugLine | None:
 
 def _debug_line(match: re.Match[str], lineno: int) -> DebugLine:
     who, term = match["who"], match["term"]
+    text = (match["text"] or "").rstrip()
+    parsed = parse_event(match["topic"], text)
+    name, fields, note = parsed if parsed else (None, {}, "")
     return DebugLine(
         ms=int(match["ms"]),
         topic=match["topic"],
         peer=int(who[1:]) if who != "--" else None,
         term=int(term[1:]) if term != "T-" else None,
         role=match["role"],
-        text=(match["text"] or "").rstrip(),
+        text=text,
         raw=match.group(0).rstrip(),
         lineno=lineno,
+        event=name,
+        fields=fields,
+        note=note,
     )
+
+
+# One ``key=value`` after an event's name: a JSON-quoted value, or one without spaces.
+_FIELD_RE = re.compile(r'\s*([a-z_]+)=("(?:[^"\\]|\\.)*"|[^\s"]+)(?=\s|$)')
+_VALUE_RES = {
+    "peer": re.compile(r"S(\d+)"),
+    "group": re.compile(r"G(\d+)"),
+    "int": re.compile(r"-?\d+"),
+    "ints": re.compile(r"-?\d+(?:,-?\d+)*"),
+    "peers": re.compile(r"S\d+(?:,S\d+)*"),
+}
+
+
+def _value(kind: str, text: str) -> Any:
+    """A field's value as labrpc.debug.format_value wrote it, typed; ValueError if it is not."""
+    if text.startswith('"'):
+        text = json.loads(text)
+        if kind in ("ints", "peers") and text == "":
+            return ()
+    if kind in ("str", "repr"):
+        return text
+    m = _VALUE_RES[kind].fullmatch(text)
+    if m is None:
+        raise ValueError(f"not a {kind}: {text!r}")
+    if kind in ("peer", "group"):
+        return int(m[1])
+    if kind == "int":
+        return int(text)
+    return tuple(int(v.lstrip("S")) for v in text.split(","))
+
+
+def parse_event(topic: str, text: str) -> tuple[str, dict[str, Any], str] | None:
+    """(name, fields, free phrase) of an event line's text, per labrpc/debug.py's EVENTS;
+    None for anything else: free text, an event of another topic, a required field missing
+    or a value of the wrong kind."""
+    name, _, rest = text.partition(" ")
+    ev = EVENTS.get(name)
+    if ev is None or ev.topic != topic:
+        return None
+    fields: dict[str, Any] = {}
+    pos = 0
+    while m := _FIELD_RE.match(rest, pos):
+        spec = ev.field(m[1])
+        if spec is None or m[1] in fields:
+            break  # the free phrase begins
+        try:
+            fields[m[1]] = _value(spec.kind, m[2])
+        except ValueError:
+            return None
+        pos = m.end()
+    if any(f.required and f.name not in fields for f in ev.fields):
+        return None
+    return name, fields, rest[pos:].strip()
 
 
 def parse_lines(lines: Iterable[str]) -> Iterator[Entry]:

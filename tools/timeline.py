@@ -5,31 +5,35 @@ Usage::
     python -m tools.timeline LOGFILE [-o OUT.html]      (default OUT: LOGFILE with .html)
 
 One self-contained file (inline SVG, CSS and JS; nothing fetched over the network): one lane
-per peer, time left to right, and above them a lane for the tester. Drawn from the lines
-raft/ and the tester log today:
+per peer, time left to right, and above them a lane for the tester. Drawn from the log's
+*events* (labrpc/debug.py's EVENTS, read by tools/debuglog.py into a name and typed fields;
+no free text is matched):
 
-* each peer's role as a colour band (follower / candidate / leader), its term written in the
-  band where it changes; a gap where the peer is dead (``killed``, the tester's ``crash1``);
-* RPCs as arrows where the log names both ends: RequestVote from "asking for votes" to
-  "voted for" / "refused" (refusals dashed, ending in a cross), the vote back to "got vote";
-  AppendEntries rejections ("rejected prev=..", its sender being the leader of that term) and
-  the leader's "S<n> rejected prev=.."; stale-term AE drops; InstallSnapshot from "sending
-  snapshot" to "installed snapshot". An arrow whose send time is not logged is drawn upright
-  at the receive time;
-* commits (top, dark green) and applies (bottom, light green) as ticks with their index,
-  every other line as a dot in its topic's colour;
-* the tester's crashes, disconnections and partitions (raft's config.py and kvraft's cluster)
-  as shaded spans, and each TEST line as a diamond on the tester lane (FATAL ones red).
+* each peer's role as a colour band (follower / candidate / leader, from ``became role=``),
+  its term written in the band where it changes; a gap where the peer is dead (``killed``,
+  the tester's ``crash``);
+* RPCs as arrows where the log names both ends: RequestVote from ``vote-asked`` to
+  ``vote-granted`` / ``vote-refused`` (refusals dashed, ending in a cross; paired by the
+  candidate and its term), the vote back to ``vote-received``; AppendEntries rejections
+  (``ae-rejected leader=``, stale-term ones included) and the leader's ``ae-back-up`` after
+  one; InstallSnapshot from ``snap-sent`` to ``snap-installed``. An arrow whose send time is
+  not logged is drawn upright at the receive time;
+* commits (top, dark green) and applies (bottom, light green) as ticks with their index
+  (``commit``, ``apply``), ``start`` as its index, every other line as a dot in its topic's
+  colour;
+* the tester's ``crash``, ``disconnect`` and ``partition`` (raft's config.py, kvraft's and
+  shardkv's cluster.py) as shaded spans, a ``boot`` of a running peer as a restart mark, and
+  each TEST line as a diamond on the tester lane (``fatal`` ones red).
 
 Lab 4's shardkv runs several replica groups, each with its own S0, S1, ...: there the lanes are
-per group and server ("G100 S0"), for the lines that name their group (CONF, MIGR and GC begin
-with ``G<gid>``; shardkv's tester says "start server 0 of group 0", group 0 being G100; CTRL
-lines are the controller's, "CTRL S0"). A group's configuration changes (CONF) are flags with
-the config number and the shards it then serves, a shard installed (MIGR) a triangle "+5", a
-shard deleted at its old owner (GC) a cross "-5", and the new owner's "settled" a ring. In such
-a log, the lines that name no group (Raft's, the rsm's SKV) keep lanes "S0 *" shared by every
-group's S0 and the controller's: drawn as marks only, without roles or arrows, which would
-mix unrelated Raft instances.
+per group and server ("G100 S0"), for the events with a ``group`` field (a group server's
+``config``, ``shard-installed``, ``shard-deleted``, ``shard-settled``; the tester's ``boot``
+and ``crash`` of a group's server; CTRL lines are the controller's, "CTRL S0"). A group's
+configuration changes are flags with the config number and the shards it then serves, a
+shard installed a triangle "+5", a shard deleted at its old owner a cross "-5", and the new
+owner's "settled" a ring. In such a log, the lines that name no group (Raft's, the rsm's SKV)
+keep lanes "S0 *" shared by every group's S0 and the controller's: drawn as marks only,
+without roles or arrows, which would mix unrelated Raft instances.
 
 Hovering any item shows its log line(s). Zoom with the buttons or the + / - / 0 keys.
 The model (:func:`build_timeline`) is separate from the drawing (:func:`render_html`), so
@@ -44,7 +48,7 @@ import json
 import re
 import sys
 from collections.abc import Callable, Iterable, Sequence
-from dataclasses import dataclass, field, replace
+from dataclasses import dataclass, field
 from pathlib import Path
 from string import Template
 
@@ -58,8 +62,6 @@ from tools.debuglog import ROLES, TOPICS, DebugLine, Entry, OtherLine, read_entr
 # the lines that name no group); "G100" for shardkv's group 100; "CTRL" for the controller.
 Lane = tuple[str, int]
 CTRL_GROUP = "CTRL"
-# shardkv's groups as its tester names them: group gi is G<FIRST_GID + gi> (shardkv/cluster.py).
-FIRST_GID = 100
 
 
 def lane_name(lane: Lane, grouped: bool = False) -> str:
@@ -197,16 +199,10 @@ class _PeerState:
     open_spans: dict[str, Span] = field(default_factory=dict)
 
 
-# A shardkv line's group: its text begins "G<gid> " (shardkv/migration.py, server.py).
-_GROUP_TAG = re.compile(r"G(\d+) (.*)$")
-
-
 def _names_a_group(line: DebugLine) -> bool:
-    """Whether a line tells groups apart: a group server's "G<gid> ..." or shardkv's tester's
-    "... of group <gi>"."""
-    if line.peer is not None:
-        return _GROUP_TAG.match(line.text) is not None
-    return line.topic == "TEST" and re.search(r" of group G?\d+", line.text) is not None
+    """Whether a line tells groups apart: an event with a ``group`` field (a shardkv server's
+    config and shard events, shardkv's tester's boot and crash)."""
+    return "group" in line.fields
 
 
 def _shard_ranges(shards: Iterable[int]) -> str:
@@ -221,7 +217,8 @@ def _shard_ranges(shards: Iterable[int]) -> str:
 
 
 class TimelineBuilder:
-    """Feeds debug lines, in log order, through per-topic handlers into a Timeline."""
+    """Feeds debug lines, in log order, into a Timeline: the events (labrpc/debug.py's EVENTS,
+    parsed by tools/debuglog.py) through a handler each, every other line as a dot."""
 
     def __init__(self) -> None:
         self.tl = Timeline()
@@ -232,21 +229,40 @@ class TimelineBuilder:
         # Pairing tables, keyed so that a later line can find its request.
         self.asks: dict[tuple[int, int], DebugLine] = {}  # (candidate, term)
         self.votes: dict[tuple[int, int, int], DebugLine] = {}  # (voter, candidate, term)
-        self.leaders: dict[int, int] = {}  # term -> its leader
         self.rejects: dict[tuple[int, int, int], DebugLine] = {}  # (follower, leader, prev)
         self.snaps: dict[tuple[int, int, int], DebugLine] = {}  # (leader, follower, index)
+        # A peer's events, by name (a lane's line that is no event is a dot, PERS a tick).
         self.handlers: dict[str, Callable[[DebugLine], None]] = {
-            "VOTE": self._vote,
-            "LEAD": self._lead,
-            "DROP": self._drop,
-            "APND": self._append,
-            "CMIT": self._commit,
-            "APLY": self._apply,
-            "SNAP": self._snapshot,
-            "PERS": self._persist,
-            "CONF": self._config,
-            "MIGR": self._migrate,
-            "GC": self._gc,
+            "became": self._became,
+            "killed": self._killed,
+            "vote-asked": self._vote_asked,
+            "vote-granted": self._vote_granted,
+            "vote-refused": self._vote_refused,
+            "vote-received": self._vote_received,
+            "ae-rejected": self._ae_rejected,
+            "ae-back-up": self._ae_back_up,
+            "start": self._started,
+            "commit": self._commit,
+            "apply": self._apply,
+            "snap-taken": self._snapshot,
+            "snap-sent": self._snap_sent,
+            "snap-installed": self._snap_installed,
+            "config": self._config,
+            "shard-installed": self._shard_installed,
+            "shard-deleted": self._shard_deleted,
+            "shard-settled": self._shard_settled,
+        }
+        # The tester's events (the TEST lines of raft's config.py, kvraft's and shardkv's cluster.py).
+        self.tester_handlers: dict[str, Callable[[DebugLine], None]] = {
+            "make-config": self._test_section,
+            "begin": self._test_begin,
+            "crash": self._test_crash,
+            "boot": self._test_boot,
+            "disconnect": self._test_disconnect,
+            "connect": self._test_connect,
+            "connect-all": self._test_connect_all,
+            "partition": self._test_partition,
+            "cleanup": self._test_cleanup,
         }
 
     # --- driving -----------------------------------------------------------------------------
@@ -285,37 +301,35 @@ class TimelineBuilder:
 
     # --- peers' lines --------------------------------------------------------------------------
 
-    def _lane_of(self, line: DebugLine) -> tuple[Lane, DebugLine]:
-        """The line's lane, and the line as its handlers read it: without its group tag."""
+    def _lane_of(self, line: DebugLine) -> Lane:
         assert line.peer is not None
         if self.grouped:
-            if m := _GROUP_TAG.match(line.text):
-                return (f"G{m[1]}", line.peer), replace(line, text=m[2])
+            if "group" in line.fields:
+                return (f"G{line.fields['group']}", line.peer)
             if line.topic == "CTRL":
-                return (CTRL_GROUP, line.peer), line
-        return ("", line.peer), line
+                return (CTRL_GROUP, line.peer)
+        return ("", line.peer)
 
     def _peer_line(self, line: DebugLine) -> None:
-        lane, line = self._lane_of(line)
+        lane = self._lane_of(line)
         self.group = lane[0]
         st = self._peer(lane)
-        if not st.started:  # no start1 in the log (no TEST topic, or a kvraft run): its first line
+        if not st.started:  # no boot in the log (no TEST topic, or a kvraft run): its first line
             self._start(lane, line.raw)
         if st.alive:
             self._update_role(lane, st, line)
-        handler = self.handlers.get(line.topic)
+        handler = self.handlers.get(line.event or "")
         if handler is not None:
             handler(line)
         else:
-            self._mark(line, "dot")
+            self._mark(line, "persist" if line.topic == "PERS" else "dot")
 
     def _update_role(self, lane: Lane, st: _PeerState, line: DebugLine) -> None:
-        """A new band when the role or the term changes. A LEAD "became X" line carries the
-        role it leaves, so its text, not its letter, gives the new role."""
+        """A new band when the role or the term changes. A "became" event carries the role it
+        leaves in its role letter, so its role field gives the new one."""
         role = line.role if line.role in ROLES else st.role
-        became = re.match(r"became (follower|candidate|leader)", line.text) if line.topic == "LEAD" else None
-        if became:
-            role = became[1][0].upper()
+        if line.event == "became" and line.fields["role"] in ROLES.values():
+            role = line.fields["role"][0].upper()
         term = line.term if line.term is not None else st.term
         if (role, term) != (st.role, st.term):
             self._close_band(lane)
@@ -333,177 +347,152 @@ class TimelineBuilder:
         tip = "\n".join(x.raw for x in ((request,) if request else ()) + lines)
         self.tl.arrows.append(Arrow(src, dst, t_src, t_dst, kind, tip))
 
-    def _vote(self, line: DebugLine) -> None:
-        peer, term = line.peer, line.term
-        assert peer is not None and term is not None
-        self._mark(line, "dot")
-        if line.text.startswith("asking for votes"):
-            self.asks[(peer, term)] = line
-        elif m := re.match(r"voted for S(\d+)", line.text):
-            cand = int(m[1])
-            self.votes[(peer, cand, term)] = line
-            self._arrow(cand, self.asks.get((cand, term)), peer, line.ms, "vote-request", line)
-        elif m := re.match(r"refused S(\d+): (?:its term (\d+) is stale)?", line.text):
-            cand, asked_in = int(m[1]), int(m[2]) if m[2] else term
-            self._arrow(cand, self.asks.get((cand, asked_in)), peer, line.ms, "vote-refused", line)
-        elif m := re.match(r"got vote from S(\d+)", line.text):
-            voter = int(m[1])
-            self._arrow(voter, self.votes.get((voter, peer, term)), peer, line.ms, "vote-reply", line)
+    # Raft's events. Each handler is called with a line of a peer, so peer is set; a Raft line
+    # carries its term (but "killed").
 
-    def _lead(self, line: DebugLine) -> None:
+    def _became(self, line: DebugLine) -> None:
+        self._mark(line, "dot")
+
+    def _killed(self, line: DebugLine) -> None:
         assert line.peer is not None
         self._mark(line, "dot")
-        if line.text.startswith("became leader") and line.term is not None:
-            self.leaders[line.term] = line.peer
-        elif line.text == "killed" and not self._shared((self.group, line.peer)):
+        if not self._shared((self.group, line.peer)):
             self._die((self.group, line.peer))
 
-    def _drop(self, line: DebugLine) -> None:
-        peer = line.peer
-        assert peer is not None
+    def _vote_asked(self, line: DebugLine) -> None:
+        assert line.peer is not None and line.term is not None
         self._mark(line, "dot")
-        if m := re.match(r"rejected AE\(T(\d+) from S(\d+)", line.text):
-            self._arrow(int(m[2]), None, peer, line.ms, "append-rejected", line)
-        elif (m := re.match(r"rejected prev=\(?(\d+)", line.text)) and line.term in self.leaders:
-            # An AE reaching the consistency check carries our term: its leader sent it.
-            leader = self.leaders[line.term]
-            self.rejects[(peer, leader, int(m[1]))] = line
-            self._arrow(leader, None, peer, line.ms, "append-rejected", line)
+        self.asks[(line.peer, line.term)] = line
 
-    def _append(self, line: DebugLine) -> None:
-        peer = line.peer
-        assert peer is not None
-        if m := re.match(r"start .* at (\d+)$", line.text):
-            self._mark(line, "start", m[1])
-        elif m := re.match(r"S(\d+) rejected prev=(\d+)", line.text):
-            follower = int(m[1])
-            self._mark(line, "dot")
-            self._arrow(follower, self.rejects.get((follower, peer, int(m[2]))), peer, line.ms, "append-reply", line)
-        else:
-            self._mark(line, "dot")
+    def _vote_granted(self, line: DebugLine) -> None:
+        assert line.peer is not None and line.term is not None
+        self._mark(line, "dot")
+        cand = line.fields["cand"]
+        self.votes[(line.peer, cand, line.term)] = line
+        self._arrow(cand, self.asks.get((cand, line.term)), line.peer, line.ms, "vote-request", line)
+
+    def _vote_refused(self, line: DebugLine) -> None:
+        assert line.peer is not None
+        self._mark(line, "dot")
+        cand = line.fields["cand"]
+        ask = self.asks.get((cand, line.fields["cand_term"]))
+        self._arrow(cand, ask, line.peer, line.ms, "vote-refused", line)
+
+    def _vote_received(self, line: DebugLine) -> None:
+        assert line.peer is not None and line.term is not None
+        self._mark(line, "dot")
+        voter = line.fields["voter"]
+        self._arrow(voter, self.votes.get((voter, line.peer, line.term)), line.peer, line.ms, "vote-reply", line)
+
+    def _ae_rejected(self, line: DebugLine) -> None:
+        """The follower's side; its send time is not logged. A consistency-check failure is
+        kept for the leader's back-up to pair with."""
+        assert line.peer is not None
+        self._mark(line, "dot")
+        leader = line.fields["leader"]
+        if line.fields["why"] != "stale-term":
+            self.rejects[(line.peer, leader, line.fields["prev"])] = line
+        self._arrow(leader, None, line.peer, line.ms, "append-rejected", line)
+
+    def _ae_back_up(self, line: DebugLine) -> None:
+        assert line.peer is not None
+        self._mark(line, "dot")
+        follower = line.fields["peer"]
+        reject = self.rejects.get((follower, line.peer, line.fields["prev"]))
+        self._arrow(follower, reject, line.peer, line.ms, "append-reply", line)
+
+    def _started(self, line: DebugLine) -> None:
+        self._mark(line, "start", str(line.fields["index"]))
 
     def _commit(self, line: DebugLine) -> None:
-        m = re.match(r"commit up to (\d+)", line.text)
-        self._mark(line, "commit", m[1] if m else "")
+        self._mark(line, "commit", str(line.fields["index"]))
 
     def _apply(self, line: DebugLine) -> None:
-        m = re.match(r"applying (\d+)\.\.(\d+)", line.text)
-        label = "" if not m else m[1] if m[1] == m[2] else f"{m[1]}..{m[2]}"
-        self._mark(line, "apply", label)
+        first, last = line.fields["first"], line.fields["last"]
+        self._mark(line, "apply", str(first) if first == last else f"{first}..{last}")
 
     def _snapshot(self, line: DebugLine) -> None:
-        peer = line.peer
-        assert peer is not None
-        if m := re.match(r"sending snapshot at (\d+) to S(\d+)", line.text):
-            self.snaps[(peer, int(m[2]), int(m[1]))] = line
-        elif m := re.match(r"installed snapshot at (\d+) from S(\d+)", line.text):
-            leader = int(m[2])
-            self._arrow(leader, self.snaps.get((leader, peer, int(m[1]))), peer, line.ms, "snapshot", line)
-        m = re.search(r"snapshot at (\d+)", line.text)
-        self._mark(line, "dot", m[1] if m else "")
+        self._mark(line, "dot", str(line.fields["index"]))
 
-    def _persist(self, line: DebugLine) -> None:
-        self._mark(line, "persist")
+    def _snap_sent(self, line: DebugLine) -> None:
+        assert line.peer is not None
+        self.snaps[(line.peer, line.fields["to"], line.fields["index"])] = line
+        self._snapshot(line)
 
-    # --- shardkv's groups (their text without its "G<gid> ") ----------------------------------
+    def _snap_installed(self, line: DebugLine) -> None:
+        assert line.peer is not None
+        leader, index = line.fields["leader"], line.fields["index"]
+        self._arrow(leader, self.snaps.get((leader, line.peer, index)), line.peer, line.ms, "snapshot", line)
+        self._snapshot(line)
+
+    # --- shardkv's groups (self.group: the line's group, "G<gid>") ----------------------------
 
     def _config(self, line: DebugLine) -> None:
-        m = re.match(r"now in config (\d+): \[([\d, ]*)\]", line.text)
-        if not m or not self.group:
+        if not self.group:  # not a grouped log: cannot be, a config event names its group
             self._mark(line, "dot")
             return
-        owners = [int(g) for g in re.findall(r"\d+", m[2])]
+        num, owners = line.fields["num"], line.fields["shards"]
         mine = [shard for shard, gid in enumerate(owners) if f"G{gid}" == self.group]
         serves = (
             f"{self.group} serves shards {_shard_ranges(mine)} ({len(mine)} of {len(owners)})"
             if mine
             else f"{self.group} serves no shard"
         )
-        label = f"c{m[1]}" + (f" [{_shard_ranges(mine)}]" if mine else " []")
+        label = f"c{num}" + (f" [{_shard_ranges(mine)}]" if mine else " []")
         self._mark(line, "config", label, serves)
 
-    def _migrate(self, line: DebugLine) -> None:
-        m = re.match(r"installed shard (\d+) of config (\d+) from (G\d+)", line.text)
-        if not m:
-            self._mark(line, "dot")
-            return
-        self._mark(line, "shard-in", f"+{m[1]}", f"shard {m[1]} moved {m[3]} -> {self.group} (config {m[2]})")
+    def _shard_installed(self, line: DebugLine) -> None:
+        shard, num, src = line.fields["shard"], line.fields["num"], line.fields["src"]
+        self._mark(line, "shard-in", f"+{shard}", f"shard {shard} moved G{src} -> {self.group} (config {num})")
 
-    def _gc(self, line: DebugLine) -> None:
-        if m := re.match(r"deleted shard (\d+) of config (\d+)", line.text):
-            self._mark(
-                line,
-                "shard-gc",
-                f"\u2212{m[1]}",
-                f"{self.group} dropped its copy of shard {m[1]}, which left it in config {m[2]}",
-            )
-        elif m := re.match(r"shard (\d+) settled: (G\d+) dropped its copy", line.text):
-            self._mark(
-                line,
-                "shard-settled",
-                f"\u2713{m[1]}",
-                f"shard {m[1]} settled in {self.group}: its old owner {m[2]} has deleted it",
-            )
-        else:
-            self._mark(line, "dot")
+    def _shard_deleted(self, line: DebugLine) -> None:
+        shard, num = line.fields["shard"], line.fields["num"]
+        tip = f"{self.group} dropped its copy of shard {shard}, which left it in config {num}"
+        self._mark(line, "shard-gc", f"\u2212{shard}", tip)
+
+    def _shard_settled(self, line: DebugLine) -> None:
+        shard, src = line.fields["shard"], line.fields["src"]
+        tip = f"shard {shard} settled in {self.group}: its old owner G{src} has deleted it"
+        self._mark(line, "shard-settled", f"\u2713{shard}", tip)
 
     # --- the tester's lines --------------------------------------------------------------------
 
-    # What the tester's TEST lines say, raft's config.py, kvraft's cluster.py and shardkv's
-    # ("start server 0 of group 0").
-    _GROUP = r"(?: of group (?P<gi>G?\d+))?"
-    _TESTER_ACTIONS: tuple[tuple[str, str], ...] = (
-        (r"make_config ", "section"),
-        (r"begin (?P<what>.*)", "begin"),
-        (r"(?:crash1 S|shut down server )(?P<peer>\d+)" + _GROUP, "crash"),
-        (r"(?:start1 S|start server )(?P<peer>\d+)" + _GROUP, "start"),
-        (r"disconnect S(?P<peer>\d+)", "disconnect"),
-        (r"connect S(?P<peer>\d+)", "connect"),
-        (r"connect all servers", "connect_all"),
-        (r"partition \[(?P<p1>[\d, ]*)\] \| \[(?P<p2>[\d, ]*)\]", "partition"),
-        (r"cleanup", "cleanup"),
-    )
-
     def _peerless(self, line: DebugLine) -> None:
-        fatal = line.text.startswith("FATAL")
+        fatal = line.event == "fatal"
         self._mark(line, "fatal" if fatal else "test" if line.topic == "TEST" else "dot")
         if fatal:
             self.tl.problems.append(line.raw)
-        if line.topic != "TEST":
-            return
-        for pattern, action in self._TESTER_ACTIONS:
-            m = re.match(pattern, line.text)
-            if m:
-                getattr(self, f"_test_{action}")(line, m)
-                return
+        handler = self.tester_handlers.get(line.event or "")
+        if handler is not None:
+            handler(line)
 
     @staticmethod
-    def _tester_lane(m: re.Match[str]) -> Lane:
-        """The lane a tester's line names: "S2", or shardkv's "server 2 of group 0" (G100)."""
-        peer, gi = int(m["peer"]), m["gi"]
-        if gi is None:
-            return ("", peer)
-        return (gi if gi.startswith("G") else f"G{FIRST_GID + int(gi)}", peer)
+    def _tester_lane(line: DebugLine) -> Lane:
+        """The lane a tester's event names: its server, in its group if it names one."""
+        group = line.fields.get("group")
+        return ("" if group is None else f"G{group}", line.fields["server"])
 
-    def _test_section(self, line: DebugLine, _m: re.Match[str]) -> None:
+    def _test_section(self, line: DebugLine) -> None:
         for lane in list(self.state):
             self._close_all(lane)
         self.state.clear()
+        for table in (self.asks, self.votes, self.rejects, self.snaps):
+            table.clear()  # a new cluster: its terms start again, and must not pair with the last's
         self.tl.sections.append(Section(line.ms, ""))
 
-    def _test_begin(self, line: DebugLine, m: re.Match[str]) -> None:
+    def _test_begin(self, line: DebugLine) -> None:
         if not self.tl.sections:
             self.tl.sections.append(Section(line.ms, ""))
-        self.tl.sections[-1].label = m["what"]
+        self.tl.sections[-1].label = line.fields["test"]
 
-    def _test_crash(self, line: DebugLine, m: re.Match[str]) -> None:
-        lane = self._tester_lane(m)
-        if self._peer(lane).started:  # start1 calls crash1 first, also before the first start
+    def _test_crash(self, line: DebugLine) -> None:
+        lane = self._tester_lane(line)
+        if self._peer(lane).started:  # raft's start1 calls crash1 first, also before the first start
             self._die(lane)
             self._open_span(lane, "crash", "crashed", line.raw)
 
-    def _test_start(self, line: DebugLine, m: re.Match[str]) -> None:
-        lane = self._tester_lane(m)
+    def _test_boot(self, line: DebugLine) -> None:
+        lane = self._tester_lane(line)
         if self._peer(lane).started:
             # The tester restarts a peer within a millisecond of crashing it, so the crash span
             # is invisible: a restart needs a mark of its own.
@@ -511,32 +500,29 @@ class TimelineBuilder:
         self._close_span(lane, "crash")
         self._start(lane, line.raw)
 
-    def _test_disconnect(self, line: DebugLine, m: re.Match[str]) -> None:
-        lane = ("", int(m["peer"]))
+    def _test_disconnect(self, line: DebugLine) -> None:
+        lane = self._tester_lane(line)
         if self._peer(lane).started:
             self._open_span(lane, "disconnect", "disconnected", line.raw)
 
-    def _test_connect(self, _line: DebugLine, m: re.Match[str]) -> None:
-        self._close_span(("", int(m["peer"])), "disconnect")
+    def _test_connect(self, line: DebugLine) -> None:
+        self._close_span(self._tester_lane(line), "disconnect")
 
-    def _test_connect_all(self, _line: DebugLine, _m: re.Match[str]) -> None:
+    def _test_connect_all(self, _line: DebugLine) -> None:
         for lane in self.state:
             self._close_span(lane, "disconnect")
             self._close_span(lane, "partition")
 
-    def _test_partition(self, line: DebugLine, m: re.Match[str]) -> None:
-        groups = [[int(p) for p in re.findall(r"\d+", m[g])] for g in ("p1", "p2")]
-        for group in groups:
-            label = "partition {" + ",".join(map(str, group)) + "}"
-            for lane in (("", p) for p in group):
+    def _test_partition(self, line: DebugLine) -> None:
+        for half in (line.fields["a"], line.fields["b"]):
+            label = "partition {" + ",".join(map(str, half)) + "}"
+            for lane in (("", p) for p in half):
                 if self._peer(lane).started:
                     self._close_span(lane, "partition")
                     self._open_span(lane, "partition", label, line.raw)
 
-    def _test_cleanup(self, _line: DebugLine, _m: re.Match[str]) -> None:
-        for lane in self.state:
-            self._close_span(lane, "disconnect")
-            self._close_span(lane, "partition")
+    def _test_cleanup(self, line: DebugLine) -> None:
+        self._test_connect_all(line)
 
     # --- lifecycles ----------------------------------------------------------------------------
 

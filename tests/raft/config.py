@@ -98,7 +98,7 @@ def rand_int() -> int:
 
 def fatal(msg: str) -> NoReturn:
     """The course's t.Fatalf: log it beside the peers' lines, then fail the calling thread."""
-    debug.log("TEST", f"FATAL {msg}")
+    debug.event("fatal", msg=msg)
     raise AssertionError(msg)
 
 
@@ -144,7 +144,7 @@ class Config:
         self.net.long_delays(True)
 
         applier = self.applier_snap if snapshot else self.applier
-        debug.log("TEST", f"make_config n={n} unreliable={unreliable} snapshot={snapshot}")
+        debug.event("make-config", n=n, unreliable=unreliable, snapshot=snapshot)
         try:
             # create a full set of Rafts.
             for i in range(n):
@@ -170,7 +170,7 @@ class Config:
 
     def crash1(self, i: int) -> None:
         """Shut down a Raft server but save its persistent state."""
-        debug.log("TEST", f"crash1 S{i}")
+        debug.event("crash", server=i)
         self.disconnect(i)
         self.net.delete_server(i)  # disable client connections to the server.
 
@@ -250,7 +250,7 @@ class Config:
         server = Server()
         server.add_service(Service(rf))
         self.net.add_server(i, server)
-        debug.log("TEST", f"start1 S{i} (last_applied={self.last_applied[i]})")
+        debug.event("boot", server=i, last_applied=self.last_applied[i])
 
     def _retire(self, i: int, incarnation: Incarnation) -> None:
         """Close a killed Raft's apply channel once the threads its make() started have exited
@@ -267,7 +267,7 @@ class Config:
 
     def connect(self, i: int) -> None:
         """Attach server i to the net."""
-        debug.log("TEST", f"connect S{i}")
+        debug.event("connect", server=i)
         with self.mu:
             self.connected[i] = True
             peers = [j for j in range(self.n) if self.connected[j]]
@@ -277,7 +277,7 @@ class Config:
 
     def disconnect(self, i: int) -> None:
         """Detach server i from the net."""
-        debug.log("TEST", f"disconnect S{i}")
+        debug.event("disconnect", server=i)
         with self.mu:
             self.connected[i] = False
         for j in range(self.n):
@@ -409,7 +409,7 @@ class Config:
         Record the error for the main thread, keep reading so that Raft doesn't block holding
         locks, and raise once the channel closes (after crash1 or cleanup, see _retire).
         """
-        debug.log("TEST", f"FATAL apply error: {err_msg}")
+        debug.event("fatal", msg=f"apply error: {err_msg}")
         with self.mu:
             if not self.apply_err[i]:
                 self.apply_err[i] = err_msg
@@ -579,7 +579,7 @@ class Config:
     def begin(self, description: str) -> None:
         """Start a test: print the test message (e.g. "Test (2B): RPC counts aren't too high")."""
         print(f"{description} ...", flush=True)
-        debug.log("TEST", f"begin {description}")
+        debug.event("begin", test=description)
         self.t0 = runtime.now()
         self.rpcs0 = self.rpc_total()
         self.bytes0 = self.bytes_total()
@@ -612,7 +612,7 @@ class Config:
     def cleanup(self, failed: bool = False) -> None:
         """Kill every Raft and close the network; failed=True skips the time check, as the
         course's checkTimeout skips it for a test that already failed."""
-        debug.log("TEST", "cleanup")
+        debug.event("cleanup")
         self._finished.set()
         with self.mu:
             rafts = list(self.rafts)

@@ -2,7 +2,10 @@
 
 The fixtures are real runs, stdout and stderr merged as a stress iteration's log is:
 raft_2a.log is ``PY6824_DEBUG=1 pytest -k test_re_election_2a -s``; raft_2b_timeout.log is
-test_fail_agree_2b killed by ``--timeout 3`` (its thread dump trimmed to two stacks).
+test_fail_agree_2b killed by ``--timeout 3`` (its thread dump trimmed to two stacks). Their
+event lines were since rewritten, times and columns unchanged, in the event format of
+labrpc/debug.py (``vote-granted cand=S1``) when it replaced the free phrases the tools matched.
+test_timeline.py's live test checks that what Raft writes today is what the tools read.
 """
 
 from __future__ import annotations
@@ -15,6 +18,7 @@ from pathlib import Path
 import pytest
 from rich.console import Console
 
+from labrpc import debug
 from tools import debuglog, logview
 
 ROOT = Path(__file__).resolve().parents[2]
@@ -41,21 +45,73 @@ def line_with(lines: list[str], text: str) -> str:
 
 
 def test_parse_line_reads_every_field() -> None:
-    line = debuglog.parse_line("00000514 VOTE S1  T1   C got vote from S0 (2 votes)\n", 7)
+    line = debuglog.parse_line("00000514 VOTE S1  T1   C vote-received voter=S0 votes=2\n", 7)
     assert line == debuglog.DebugLine(
-        514, "VOTE", 1, 1, "C", "got vote from S0 (2 votes)", "00000514 VOTE S1  T1   C got vote from S0 (2 votes)", 7
+        514,
+        "VOTE",
+        1,
+        1,
+        "C",
+        "vote-received voter=S0 votes=2",
+        "00000514 VOTE S1  T1   C vote-received voter=S0 votes=2",
+        7,
+        event="vote-received",
+        fields={"voter": 0, "votes": 2},
     )
-    tester = debuglog.parse_line("00000538 TEST --  T-   - disconnect S1")
+    tester = debuglog.parse_line("00000538 TEST --  T-   - disconnect server=S1")
     assert tester is not None and (tester.peer, tester.term, tester.role) == (None, None, "-")
+    assert (tester.event, tester.fields) == ("disconnect", {"server": 1})
     assert debuglog.parse_line("Test (2A): election after network failure ...") is None
     assert debuglog.parse_line("  ... Passed --   4.5  3  110    4400    0") is None
 
 
+# A value of each field kind, as a writer passes it and as the reader gives it back.
+SAMPLES: dict[str, tuple[object, object]] = {
+    "peer": (2, 2),
+    "group": (101, 101),
+    "int": (-1, -1),
+    "ints": ([100, 0, 101], (100, 0, 101)),
+    "peers": ([0, 3], (0, 3)),
+    "str": ('Test (2A): "x" y', 'Test (2A): "x" y'),
+    "repr": ("a b", "'a b'"),
+}
+
+
+@pytest.mark.parametrize("name", sorted(debug.EVENTS))
+def test_every_declared_event_reads_back_as_written(name: str) -> None:
+    """The writers (labrpc.debug.event) and the reader (tools.debuglog) share one table: every
+    event, with all its fields or only the required ones, and a free phrase, reads back."""
+    ev = debug.EVENTS[name]
+    for chosen in (ev.fields, [f for f in ev.fields if f.required]):
+        fields = {f.name: SAMPLES[f.kind][0] for f in chosen}
+        text = debug.format_event(name, fields, "log(snap=(0,T0) last=(6,T1))")
+        line = debuglog.parse_line(f"00000001 {ev.topic:<4} S1  T2   L {text}")
+        assert line is not None and line.event == name, text
+        assert line.fields == {f.name: SAMPLES[f.kind][1] for f in chosen}, text
+        assert line.note == "log(snap=(0,T0) last=(6,T1))"
+
+
+def test_an_event_is_written_only_as_declared_and_anything_else_stays_a_plain_line() -> None:
+    with pytest.raises(TypeError, match="undeclared event 'voted'"):
+        debug.event("voted", 1, 2, "F", cand=0)
+    with pytest.raises(TypeError, match=r"unknown fields \['candidate'\], missing \['cand'\]"):
+        debug.format_event("vote-granted", {"candidate": 0})
+    for text in (
+        "VOTE S1  T2   F vote-granted",  # its field missing
+        "VOTE S1  T2   F vote-granted cand=2",  # a peer is S<n>
+        "APND S1  T2   F vote-granted cand=S2",  # another topic's
+        "VOTE S1  T2   F voted for S2",  # free text
+    ):
+        line = debuglog.parse_line(f"00000001 {text}")
+        assert line is not None and (line.event, line.fields) == (None, {}), text
+
+
 def test_a_debug_line_after_pytest_progress_text_is_split_off() -> None:
-    entries = list(debuglog.parse_lines(["tests/raft/test_raft.py 00000035 TEST --  T-   - begin X\n"]))
+    begin = "00000035 TEST --  T-   - begin test=X"
+    entries = list(debuglog.parse_lines([f"tests/raft/test_raft.py {begin}\n"]))
     assert entries == [
         debuglog.OtherLine("tests/raft/test_raft.py", 1),
-        debuglog.DebugLine(35, "TEST", None, None, "-", "begin X", "00000035 TEST --  T-   - begin X", 1),
+        debuglog.DebugLine(35, "TEST", None, None, "-", "begin test=X", begin, 1, "begin", {"test": "X"}),
     ]
 
 
@@ -81,7 +137,7 @@ def test_one_column_per_peer(capsys: pytest.CaptureFixture[str]) -> None:
     header = lines[0]
     assert header.split() == ["ms", "S0", "S1", "S2"]
     # Each peer's line starts where its header does.
-    for text, peer in (("S0 (2 votes)", "S1"), ("voted for S0", "S2"), ("became leader", "S1")):
+    for text, peer in (("vote-received voter=S0", "S1"), ("vote-granted cand=S0", "S2"), ("became role=leader", "S1")):
         row = line_with(lines, text)
         assert row.index("VOTE" if "vote" in text else "LEAD") == header.index(peer), row
     assert line_with(lines, "00000931 PERS T2 C saved 28 bytes").startswith("00000931 PERS")  # S0
@@ -89,7 +145,7 @@ def test_one_column_per_peer(capsys: pytest.CaptureFixture[str]) -> None:
 
 def test_tester_and_non_debug_lines_span_the_full_width(capsys: pytest.CaptureFixture[str]) -> None:
     lines = view(capsys)
-    assert "00000538 TEST disconnect S1" in lines
+    assert "00000538 TEST disconnect server=S1" in lines
     assert "Test (2A): election after network failure ..." in lines
     assert "tests/raft/test_raft.py" in lines  # the prefix, split from the debug line after it
     # A traceback line longer than the width stays one line (soft wrap): greppable.
@@ -101,17 +157,17 @@ def test_tester_and_non_debug_lines_span_the_full_width(capsys: pytest.CaptureFi
 
 def test_only_ignore_and_peers_filters(capsys: pytest.CaptureFixture[str]) -> None:
     only = "\n".join(view(capsys, "--only", "vote"))
-    assert "voted for S1" in only and "PERS" not in only and "TEST" not in only
+    assert "vote-granted cand=S1" in only and "PERS" not in only and "TEST" not in only
     assert "Test (2A): election after network failure ..." in only  # other lines stay
 
     ignored = "\n".join(view(capsys, "--ignore", "PERS,test"))
-    assert "became candidate" in ignored and "saved 28 bytes" not in ignored and "TEST" not in ignored
+    assert "became role=candidate" in ignored and "saved 28 bytes" not in ignored and "TEST" not in ignored
 
     lines = view(capsys, "--peers", "0,2")
     assert lines[0].split() == ["ms", "S0", "S2"]
     text = "\n".join(lines)
-    assert "got vote from S0" not in text  # S1's line
-    assert "voted for S1" in text and "00000538 TEST disconnect S1" in text
+    assert "voter=S0" not in text  # S1's line
+    assert "vote-granted cand=S1" in text and "00000538 TEST disconnect server=S1" in text
 
 
 def test_time_window(capsys: pytest.CaptureFixture[str]) -> None:
@@ -143,7 +199,7 @@ def test_reads_stdin_and_is_plain_when_piped() -> None:
         argv, cwd=ROOT, input=RE_ELECTION.read_text(), capture_output=True, text=True, timeout=60, check=False
     )
     assert proc.returncode == 0, proc.stderr
-    assert "became leader" in proc.stdout and "\x1b[" not in proc.stdout
+    assert "became role=leader" in proc.stdout and "\x1b[" not in proc.stdout
 
 
 def test_unknown_topic_is_a_usage_error(capsys: pytest.CaptureFixture[str]) -> None:

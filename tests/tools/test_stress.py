@@ -382,9 +382,9 @@ import os, sys
 def test_story():
     if os.environ.get("PY6824_DEBUG"):
         # Formatted, as labrpc.debug does: a failure's traceback quotes this source.
-        for ms, rest in ((10, "TEST --  T-   - begin Test (X): " + os.environ["PY6824_DEBUG"]),
-                         (300, "LEAD S0  T1   C became candidate"),
-                         (301, "LEAD S0  T1   L became leader, log log()"),
+        for ms, rest in ((10, 'TEST --  T-   - begin test="Test (X): ' + os.environ["PY6824_DEBUG"] + '"'),
+                         (300, "LEAD S0  T1   C became role=candidate"),
+                         (301, "LEAD S0  T1   L became role=leader log()"),
                          (350, "TEST --  T-   - cleanup")):
             sys.stderr.write(f"{ms:08d} {rest}\\n")
     assert False, "story over"
@@ -420,7 +420,7 @@ def test_debug_flag_logs_uncaptured_and_writes_a_timeline(debug_suite: Path) -> 
     log = run_dir(debug_suite) / "test_story.test_story-1.log"
     text = log.read_text()
     assert "# debug: LEAD,TEST" in text and "--capture=no" in text
-    assert "00000010 TEST --  T-   - begin Test (X): LEAD,TEST" in text
+    assert '00000010 TEST --  T-   - begin test="Test (X): LEAD,TEST"' in text
     assert "Captured stderr" not in text  # uncaptured: the lines are where they happened
     page = log.with_suffix(".html").read_text()
     assert 'class="band role-L"' in page and "Test (X): LEAD,TEST" in page
@@ -453,7 +453,7 @@ def test_build_iteration_with_debug(tmp_path: Path) -> None:
 
 def test_a_timeline_that_cannot_be_drawn_is_noted_in_the_log(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
     log = tmp_path / "x-1.log"
-    log.write_text("00000001 LEAD S0  T1   C became candidate\n")
+    log.write_text("00000001 LEAD S0  T1   C became role=candidate\n")
 
     def broken(*_args: object) -> None:
         raise RuntimeError("drawing bug")

@@ -77,18 +77,18 @@ def test_append_entries_rejections_and_stale_drops() -> None:
 
 
 def test_crash_restart_and_partition_spans() -> None:
-    # The formats of raft's config.py (crash1/start1) and kvraft's cluster.py (partition).
+    # The events of raft's config.py (crash1/start1) and kvraft's cluster.py (partition).
     tl = build_lines(
-        "00000010 TEST --  T-   - make_config n=3 unreliable=False snapshot=False",
-        "00000010 TEST --  T-   - crash1 S0",  # start1 crashes first: not a crash yet
-        "00000011 TEST --  T-   - start1 S0 (last_applied=0)",
-        "00000011 TEST --  T-   - start1 S1 (last_applied=0)",
-        "00000011 TEST --  T-   - start server 2",
-        "00000300 LEAD S0  T1   C became candidate",
-        "00000400 TEST --  T-   - crash1 S0",
-        "00000700 TEST --  T-   - start1 S0 (last_applied=0)",
-        "00000800 TEST --  T-   - partition [0] | [1, 2]",
-        "00000900 TEST --  T-   - connect all servers",
+        "00000010 TEST --  T-   - make-config n=3 unreliable=False snapshot=False",
+        "00000010 TEST --  T-   - crash server=S0",  # start1 crashes first: not a crash yet
+        "00000011 TEST --  T-   - boot server=S0 last_applied=0",
+        "00000011 TEST --  T-   - boot server=S1 last_applied=0",
+        "00000011 TEST --  T-   - boot server=S2",
+        "00000300 LEAD S0  T1   C became role=candidate",
+        "00000400 TEST --  T-   - crash server=S0",
+        "00000700 TEST --  T-   - boot server=S0 last_applied=0",
+        "00000800 TEST --  T-   - partition a=S0 b=S1,S2",
+        "00000900 TEST --  T-   - connect-all",
         "00001000 TEST --  T-   - cleanup",
         "00001000 LEAD S0  T-   - killed",
     )
@@ -109,8 +109,8 @@ def test_crash_restart_and_partition_spans() -> None:
 
 def test_without_tester_lines_a_peer_starts_at_its_first_line() -> None:
     tl = build_lines(
-        "00000100 VOTE S3  T2   C asking for votes, last log (0,T0)",
-        "00000200 LEAD S3  T2   L became leader, log log(...)",
+        "00000100 VOTE S3  T2   C vote-asked last=0 last_term=0",
+        "00000200 LEAD S3  T2   L became role=leader log(...)",
     )
     # The last band is kept however short: the log ends as S3 becomes leader.
     assert [(b.peer, b.start, b.end, b.role) for b in tl.bands] == [(3, 100, 200, "C"), (3, 200, 200, "L")]
@@ -136,7 +136,7 @@ def test_page_has_a_lane_per_peer_bands_arrows_and_tester_spans() -> None:
     tester_lines = RE_ELECTION.read_text().count(" TEST --  T-   - ")
     assert page.count('class="mark test"') == tester_lines == 29  # a diamond per TEST line
     # Hover text: the log line itself, escaped.
-    assert "<title>00000514 VOTE S1  T1   C got vote from S0 (2 votes)</title>" in page
+    assert "<title>00000514 VOTE S1  T1   C vote-received voter=S0 votes=2</title>" in page
     assert "Test (2A): election after network failure" in page
 
 
@@ -181,7 +181,126 @@ def test_a_live_shardkv_log_draws_each_group_s_configs_and_shard_moves(tmp_path:
     assert moved_in == {f"+{s}" for s in range(10)}
     assert deleted == {f"\u2212{s}" for s in range(10)}
     page = timeline.render_html(tl, log.name)
-    assert ">G101 S0<" in page and "G101 installed shard 5 of config 2 from G100" in page
+    assert ">G101 S0<" in page and "shard-installed group=G101 shard=5 num=2 src=G100" in page
+
+
+# --------------------------------------------------------------------------- live logs
+
+# What Raft and the testers write today, drawn: the frozen fixtures above cannot notice a log
+# line reworded or removed, these runs do. Each a real (simulated, deterministic) course test
+# with every topic on, the three at once (about 3 s in all).
+LIVE_RUNS = {
+    # elections with refusals, AppendEntries rejections and back-ups, crashes and restarts,
+    # disconnections
+    "figure8": "tests/raft/test_raft.py::test_figure8_2c",
+    "snapshot": "tests/raft/test_raft.py::test_snapshot_install_2d",  # InstallSnapshot
+    "partition": "tests/kvraft/test_kvraft.py::test_one_partition_3a",  # kvraft's partitions
+}
+
+
+PYTEST_SIM = [sys.executable, "-m", "pytest", "-q", "-s", "-p", "no:cacheprovider", "--sim", "--seed", "5"]
+
+
+@pytest.fixture(scope="module")
+def live(tmp_path_factory: pytest.TempPathFactory) -> dict[str, timeline.Timeline]:
+    """Each LIVE_RUNS test's timeline, from its PY6824_DEBUG=1 log."""
+    folder = tmp_path_factory.mktemp("live")
+    runs = {}
+    for name, test in LIVE_RUNS.items():
+        log = folder / f"{name}.log"
+        with log.open("w") as stderr:
+            runs[name] = (
+                log,
+                subprocess.Popen(
+                    [*PYTEST_SIM, test],
+                    cwd=ROOT,
+                    env={**os.environ, "PY6824_DEBUG": "1"},
+                    stdout=subprocess.PIPE,
+                    stderr=stderr,
+                    text=True,
+                ),
+            )
+    built = {}
+    for name, (log, proc) in runs.items():
+        out, _ = proc.communicate(timeout=300)
+        assert proc.returncode == 0, f"{LIVE_RUNS[name]} failed:\n{out}\n{log.read_text()[-3000:]}"
+        built[name] = build(log)
+    return built
+
+
+def _tip_lines(arrow: timeline.Arrow) -> list[debuglog.DebugLine]:
+    """The log lines an arrow was drawn from (its tooltip): request first, if logged."""
+    lines = [debuglog.parse_line(raw) for raw in arrow.tip.splitlines()]
+    return [x for x in lines if x is not None]
+
+
+def _tip_events(arrow: timeline.Arrow) -> list[tuple[str | None, int | None, dict[str, object]]]:
+    """(event, peer, fields) of each of an arrow's lines."""
+    return [(x.event, x.peer, dict(x.fields)) for x in _tip_lines(arrow)]
+
+
+def _of_kind(tl: timeline.Timeline, kind: str) -> list[timeline.Arrow]:
+    found = [a for a in tl.arrows if a.kind == kind]
+    assert found, f"no {kind} arrow drawn from the live log: was its event's log call removed or changed?"
+    return found
+
+
+def test_a_live_raft_log_draws_votes_rejections_back_ups_commits_and_crashes(
+    live: dict[str, timeline.Timeline],
+) -> None:
+    tl = live["figure8"]
+    assert {b.role for b in tl.bands} == {"F", "C", "L"}
+    # RequestVote: the candidate's vote-asked to the voter's vote-granted, of the same term.
+    requests = _of_kind(tl, "vote-request")
+    paired = [a for a in requests if a.t_src < a.t_dst or len(_tip_events(a)) == 2]
+    assert paired, "no RequestVote paired with its vote-asked"
+    for a in paired:
+        assert _tip_events(a) == [("vote-asked", a.src, _tip_events(a)[0][2]), ("vote-granted", a.dst, {"cand": a.src})]
+    # The vote back: the voter's grant to the candidate's vote-received.
+    replies = _of_kind(tl, "vote-reply")
+    for a in replies:
+        assert _tip_events(a)[-1][:2] == ("vote-received", a.dst) and _tip_events(a)[-1][2]["voter"] == a.src
+    assert any(len(_tip_events(a)) == 2 for a in replies), "no vote received paired with its grant"
+    for a in _of_kind(tl, "vote-refused"):
+        assert _tip_events(a)[-1][0] == "vote-refused" and _tip_events(a)[-1][2]["cand"] == a.src
+    # AppendEntries refused by a follower, from the leader it names: for a failed consistency
+    # check, the leader of that term (a band), whose back-up answers it.
+    rejected = _of_kind(tl, "append-rejected")
+    leaders = {(b.peer, b.term) for b in tl.bands if b.role == "L"}
+    for a in rejected:
+        event, peer, fields = _tip_events(a)[-1]
+        assert (event, peer, fields["leader"]) == ("ae-rejected", a.dst, a.src)
+    checks = [a for a in rejected if _tip_events(a)[-1][2]["why"] != "stale-term"]
+    assert checks and all((a.src, _tip_lines(a)[-1].term) in leaders for a in checks)
+    back_ups = _of_kind(tl, "append-reply")
+    answered = [a for a in back_ups if len(_tip_events(a)) == 2]
+    assert answered, "no back-up paired with the rejection it follows"
+    for a in answered:
+        (rej, follower, rf), (back, leader, bf) = _tip_events(a)
+        assert (rej, back, follower, leader) == ("ae-rejected", "ae-back-up", a.src, a.dst)
+        assert rf["leader"] == leader and bf["peer"] == follower and rf["prev"] == bf["prev"]
+    # Commits, applies and starts with their indexes; the tester's crashes, restarts, cuts.
+    kinds = {m.kind for m in tl.marks if m.label}
+    assert {"commit", "apply", "start"} <= kinds
+    assert all(m.label.isdigit() for m in tl.marks if m.kind == "commit")
+    assert {s.kind for s in tl.spans} == {"crash", "disconnect"}
+    assert any(m.kind == "restart" for m in tl.marks)
+    assert [s.label for s in tl.sections] == ["Test (2C): Figure 8"]
+
+
+def test_a_live_snapshot_log_draws_install_snapshot_and_a_kvraft_log_its_partitions(
+    live: dict[str, timeline.Timeline],
+) -> None:
+    snaps = _of_kind(live["snapshot"], "snapshot")
+    sent = [a for a in snaps if len(_tip_events(a)) == 2]
+    assert sent, "no InstallSnapshot paired with its snap-sent"
+    for a in sent:
+        (s_ev, leader, sf), (i_ev, follower, i_f) = _tip_events(a)
+        assert (s_ev, i_ev, leader, follower) == ("snap-sent", "snap-installed", a.src, a.dst)
+        assert sf == {"to": a.dst, "index": i_f["index"]} and i_f["leader"] == a.src
+    partitions = [s for s in live["partition"].spans if s.kind == "partition"]
+    assert partitions and all(re.fullmatch(r"partition \{[\d,]+\}", s.label) for s in partitions)
+    assert all(str(s.peer) in re.findall(r"\d+", s.label) for s in partitions)  # each in its own half
 
 
 def test_page_is_self_contained() -> None:
