@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import pytest
 
+from labrpc import codec
 from raft.log import IndexCompacted, RaftLog
 from raft.messages import LogEntry
 
@@ -80,3 +81,39 @@ def test_encoded_tail_follows_every_change():
     assert codec.decode(log.encoded_tail().data) == [(2, "c2"), (4, "new")]
     log.reset_to_snapshot(9, 9)
     assert codec.decode(log.encoded_tail().data) == []
+
+
+# --- contracts below Raft's own use (mutation testing found them untested) ---------------------
+
+
+def test_first_index_of_term_stops_at_the_first_entry_after_the_snapshot():
+    """The fast back-up hint's x_index: a run of the term from the first entry, or from just
+    after a snapshot whose last term is the same, starts there, not inside the snapshot."""
+    assert log_of(1, 1, 1).first_index_of_term(3) == 1
+    assert log_of(2, 2, snapshot_index=5, snapshot_term=2).first_index_of_term(7) == 6
+
+
+def test_truncating_the_whole_tail_leaves_an_empty_encoded_tail():
+    log = log_of(1, 1, 2)
+    log.truncate_from(1)
+    assert codec.decode(log.encoded_tail().data) == []
+
+
+def test_the_snapshot_s_last_index_is_no_entry_and_cannot_be_compacted_again():
+    log = log_of(1, 1, snapshot_index=3, snapshot_term=1)
+    with pytest.raises(IndexError):
+        log.entry(3)
+    with pytest.raises(IndexError):
+        log.compact_to(3)
+
+
+def test_maybe_append_refuses_a_prev_term_that_differs_from_the_snapshot_s():
+    """Receiver rule 2 at the snapshot boundary: the snapshot's last entry has its term."""
+    assert log_of(1, snapshot_index=3, snapshot_term=2).maybe_append(3, 9, [], 3) is None
+
+
+def test_maybe_append_never_overwrites_a_committed_entry():
+    """A conflict at or below commit_index means the leader broke Leader Completeness (§5.4):
+    refuse loudly rather than lose a committed entry."""
+    with pytest.raises(AssertionError, match="committed"):
+        log_of(1, 1).maybe_append(1, 1, [LogEntry(2, "x")], commit_index=2)

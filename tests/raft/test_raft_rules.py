@@ -186,6 +186,17 @@ def test_a_candidate_wins_with_votes_from_a_majority() -> None:
         assert c.peer(1).role is Role.LEADER
 
 
+def test_half_of_an_even_cluster_is_not_a_majority() -> None:
+    """§5.2: a majority of the full cluster: in 4, itself and two more; two votes of four
+    (half) must not elect, or two candidates could win one term."""
+    with ScriptedCluster(4) as c:
+        c.campaign(1)
+        c.deliver("1->2")
+        assert c.peer(1).role is Role.CANDIDATE, "2 votes of 4 are not a majority"
+        c.deliver("1->3")
+        assert c.peer(1).role is Role.LEADER
+
+
 def test_a_candidate_does_not_win_with_a_minority() -> None:
     """§5.2: without votes from a majority, no leader; refusals and lost requests do not
     count (here: one grant, one refusal, two lost of 5)."""
@@ -552,8 +563,14 @@ def test_install_snapshot_older_than_the_commit_index_is_ignored() -> None:
     with ScriptedCluster(3) as c:
         rf = c.peer(2)
         assert rf.append_entries(append_request(1, 1, 0, 0, [1, 1, 1, 1], 4)).success
-        rf.install_snapshot(snapshot_request(1, 1, 2, 1))
-        assert (rf.log.snapshot_index, terms(rf), rf.commit_index, rf.pending_snapshot) == (0, [1, 1, 1, 1], 4, None)
+        for index in (2, 4):  # below, and exactly at, its commit index
+            rf.install_snapshot(snapshot_request(1, 1, index, 1))
+            assert (rf.log.snapshot_index, terms(rf), rf.commit_index, rf.pending_snapshot) == (
+                0,
+                [1, 1, 1, 1],
+                4,
+                None,
+            )
 
 
 def test_install_snapshot_with_a_stale_term_is_rejected() -> None:
