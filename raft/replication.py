@@ -125,13 +125,19 @@ class Replication(RaftCore):
         progress.paused = True
         self._log_locked("DROP", "%s to S%d lost", method, peer)
 
+    def _settle_reply_locked(self, progress: PeerProgress, sent_term: int, reply_term: int) -> bool:
+        """A reply to an RPC sent as leader of sent_term came back: it is no longer in flight,
+        and its term may depose us (figure 2, all servers). True if we still lead sent_term;
+        else the reply belongs to a leadership that is over and says nothing to act on."""
+        progress.in_flight -= 1
+        self._observe_term_locked(reply_term)
+        return self.role is Role.LEADER and self.current_term == sent_term
+
     def _handle_append_entries_reply_locked(
         self, peer: int, progress: PeerProgress, args: AppendEntriesArgs, reply: AppendEntriesReply
     ) -> None:
-        progress.in_flight -= 1
-        self._observe_term_locked(reply.term)
-        if self.role is not Role.LEADER or self.current_term != args.term:
-            return  # a reply to a leadership that is over
+        if not self._settle_reply_locked(progress, args.term, reply.term):
+            return
         if reply.success:
             if progress.maybe_update(args.prev_log_index + len(args.entries)):
                 self._log_locked("APND", "S%d accepted: %s", peer, progress)
@@ -145,10 +151,8 @@ class Replication(RaftCore):
     def _handle_install_snapshot_reply_locked(
         self, peer: int, progress: PeerProgress, args: InstallSnapshotArgs, reply: InstallSnapshotReply
     ) -> None:
-        progress.in_flight -= 1
-        self._observe_term_locked(reply.term)
-        if self.role is not Role.LEADER or self.current_term != args.term:
-            return  # a reply to a leadership that is over
+        if not self._settle_reply_locked(progress, args.term, reply.term):
+            return
         progress.maybe_update(args.last_included_index)
         self.replicate_conds[peer].notify()
 
