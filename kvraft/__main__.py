@@ -28,15 +28,16 @@ import runtime
 from kvraft.cluster import Cluster
 from kvraft.server import KVServer
 from porcupine import CheckResult
-from tools.cli import ArgumentParser, int_in, number_in
+from tools.cli import ArgumentParser, int_in
 from tools.demo import (
     History,
+    add_client_options,
     add_run_options,
-    check_history,
-    client_loop,
+    finish_report,
     install_quiet_interrupt,
     run_demo,
     say,
+    start_clients,
     wait_for_clients,
 )
 
@@ -136,12 +137,9 @@ class Demo:
             f"kvraft: {a.peers} peers, {a.clients} clients, {a.keys} keys, {a.seconds:.0f} s, "
             f"maxraftstate {a.maxraftstate}"
         )
-        clients_done = []
-        for cli in range(a.clients):
-            done = runtime.Event()
-            clients_done.append(done)
-            ck = self.cluster.make_client(self.cluster.all())
-            runtime.go(client_loop, ck, cli, a.keys, self.history, self.stop_clients, done, name=f"demo-client-{cli}")
+        clients_done = start_clients(
+            lambda: self.cluster.make_client(self.cluster.all()), a.clients, a.keys, self.history, self.stop_clients
+        )
         chaos = runtime.go(self.chaos, name="demo-chaos")
         monitor = runtime.go(self.monitor, name="demo-monitor")
         runtime.sleep(a.seconds)
@@ -169,10 +167,7 @@ class Demo:
             f"snapshots taken: {snapshots}; largest Raft state {self.cluster.log_size()} bytes, "
             f"largest snapshot {self.cluster.snapshot_size()} bytes"
         )
-        print(f"RPCs: {self.cluster.rpc_total()}")
-        if unfinished:
-            print(f"warning: {unfinished} clients did not finish their last operation")
-        return check_history(self.history, self.args.check_timeout, "kvraft")
+        return finish_report(self.cluster.rpc_total(), unfinished, self.history, self.args.check_timeout, "kvraft")
 
     def _say(self, what: str) -> None:
         say(self.t0, what)
@@ -181,10 +176,7 @@ class Demo:
 def parse_args(argv: list[str]) -> argparse.Namespace:
     """The options, checked: a bad value is one usage error now, not a traceback minutes later."""
     parser = ArgumentParser(prog="python -m kvraft", description=__doc__.split("\n\n")[0])
-    parser.add_argument(
-        "--seconds", type=number_in(unit="seconds"), default=20.0, help="how long the clients run (default 20)"
-    )
-    parser.add_argument("--clients", type=int_in(1), default=5, help="concurrent clerks (default 5)")
+    add_client_options(parser)
     parser.add_argument("--peers", type=int_in(1), default=5, help="kvraft servers (default 5)")
     parser.add_argument("--keys", type=int_in(1), default=5, help="keys the clients share (default 5)")
     add_run_options(parser)

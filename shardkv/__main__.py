@@ -36,15 +36,16 @@ import runtime
 from porcupine import CheckResult
 from shardctrler.common import N_SHARDS, Config
 from shardkv.cluster import Cluster
-from tools.cli import ArgumentParser, int_in, number_in
+from tools.cli import ArgumentParser, int_in
 from tools.demo import (
     History,
+    add_client_options,
     add_run_options,
-    check_history,
-    client_loop,
+    finish_report,
     install_quiet_interrupt,
     run_demo,
     say,
+    start_clients,
     wait_for_clients,
 )
 
@@ -76,7 +77,7 @@ class Demo:
             flush=True,
         )
         self._join(0)  # before the clients: until a group joins, no shard has an owner
-        clients_done = self._start_clients()
+        clients_done = start_clients(self.cluster.make_client, a.clients, a.keys, self.history, self.stop_clients)
         chaos = runtime.go(self.chaos, name="demo-chaos")
         runtime.sleep(a.seconds)
         self.stop_chaos.set()
@@ -88,17 +89,6 @@ class Demo:
         verdict = self._report(elapsed, unfinished, settled)
         self.cluster.cleanup()
         return 0 if verdict is not CheckResult.ILLEGAL else 1
-
-    def _start_clients(self) -> list[runtime.Event]:
-        dones = []
-        for cli in range(self.args.clients):
-            done = runtime.Event()
-            dones.append(done)
-            ck = self.cluster.make_client()
-            runtime.go(
-                client_loop, ck, cli, self.args.keys, self.history, self.stop_clients, done, name=f"demo-client-{cli}"
-            )
-        return dones
 
     def chaos(self) -> None:
         """A quiet spell (the clients write to the current owners), a reconfiguration, and a
@@ -217,10 +207,7 @@ class Demo:
             f"chaos: {c['server crash']} server crashes, {c['group crash']} group crashes (each restarted), "
             f"{c['unreliable']} unreliable spells"
         )
-        print(f"RPCs: {self.cluster.rpc_total()}")
-        if unfinished:
-            print(f"warning: {unfinished} clients did not finish their last operation")
-        return check_history(self.history, self.args.check_timeout, "shardkv")
+        return finish_report(self.cluster.rpc_total(), unfinished, self.history, self.args.check_timeout, "shardkv")
 
     def _say(self, what: str) -> None:
         say(self.t0, what)
@@ -229,10 +216,7 @@ class Demo:
 def parse_args(argv: list[str]) -> argparse.Namespace:
     """The options, checked: a bad value is one usage error now, not a traceback minutes later."""
     parser = ArgumentParser(prog="python -m shardkv", description=__doc__.split("\n\n")[0])
-    parser.add_argument(
-        "--seconds", type=number_in(unit="seconds"), default=20.0, help="how long the clients run (default 20)"
-    )
-    parser.add_argument("--clients", type=int_in(1), default=5, help="concurrent clerks (default 5)")
+    add_client_options(parser)
     parser.add_argument("--servers", type=int_in(1), default=3, help="servers in each of the 3 groups (default 3)")
     parser.add_argument(
         "--keys",

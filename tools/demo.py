@@ -1,11 +1,12 @@
 """What the lab demos share (``python -m kvraft``, ``python -m shardkv``).
 
     history = History()                         the clients' operations, timed from its creation
-    runtime.go(client_loop, ck, cli, keys, history, stop, done)   random Get/Put/Append on shared keys
+    dones = start_clients(make_clerk, n, keys, history, stop)   random Get/Put/Append on shared keys
     unfinished = wait_for_clients(dones, 30.0)
     print(history.summary(elapsed))             "operations: N (get g, put p, append a) in ..."
-    verdict = check_history(history, timeout_s, "kvraft")   porcupine; prints the verdict and the HTML path
+    verdict = finish_report(rpcs, unfinished, history, timeout_s, "kvraft")   RPCs, porcupine's verdict
     say(t0, "crash server 2")                   a progress line, and a TEST line in the debug log
+    add_client_options(parser)                  --seconds, --clients, checked
     add_run_options(parser)                     --maxraftstate, --seed, --check-timeout, checked
     return run_demo(args, lambda: Demo(args).run(), from_command_line=argv is None)
     install_quiet_interrupt("kvraft")           Ctrl-C: "kvraft: interrupted", status 130, at once
@@ -31,7 +32,7 @@ from labrpc import debug
 from porcupine import CheckResult, Operation, check_operations_verbose, visualize_path
 from porcupine.models import APPEND, GET, PUT, KvInput, KvOutput, kv_model
 from runtime.sim import Simulator, ensure_fixed_hash_seed
-from tools.cli import EXIT_INTERRUPTED, number_in
+from tools.cli import EXIT_INTERRUPTED, int_in, number_in
 
 # How porcupine's answers read in the report.
 MEANING = {
@@ -104,12 +105,34 @@ def client_loop(ck: Any, cli: int, keys: int, history: History, stop: runtime.Ev
         done.set()
 
 
+def start_clients(
+    make_clerk: Callable[[], Any], count: int, keys: int, history: History, stop: runtime.Event
+) -> list[runtime.Event]:
+    """count clients, each running client_loop on a clerk of its own; one event per client,
+    set once it has finished."""
+    dones = []
+    for cli in range(count):
+        done = runtime.Event()
+        dones.append(done)
+        runtime.go(client_loop, make_clerk(), cli, keys, history, stop, done, name=f"demo-client-{cli}")
+    return dones
+
+
 def wait_for_clients(dones: list[runtime.Event], timeout: float) -> int:
     """Wait up to timeout seconds in all for each client's last operation; how many did not finish."""
     deadline = runtime.now() + timeout
     for done in dones:
         done.wait(max(0.0, deadline - runtime.now()))
     return sum(not done.is_set() for done in dones)
+
+
+def finish_report(rpcs: int, unfinished: int, history: History, timeout_s: float, prefix: str) -> CheckResult:
+    """The end every demo's report shares: the RPC count, a warning for clients that did not
+    finish, and porcupine's verdict (check_history)."""
+    print(f"RPCs: {rpcs}")
+    if unfinished:
+        print(f"warning: {unfinished} clients did not finish their last operation")
+    return check_history(history, timeout_s, prefix)
 
 
 def check_history(history: History, timeout_s: float, prefix: str) -> CheckResult:
@@ -142,6 +165,14 @@ def say(t0: float, what: str) -> None:
     """A progress line, timed from t0, and the same in the debug log (topic TEST)."""
     debug.log("TEST", what)
     print(f"  {runtime.now() - t0:5.1f} s  {what}", flush=True)
+
+
+def add_client_options(parser: argparse.ArgumentParser) -> None:
+    """How long the clients run, and how many."""
+    parser.add_argument(
+        "--seconds", type=number_in(unit="seconds"), default=20.0, help="how long the clients run (default 20)"
+    )
+    parser.add_argument("--clients", type=int_in(1), default=5, help="concurrent clerks (default 5)")
 
 
 def add_run_options(parser: argparse.ArgumentParser) -> None:
