@@ -156,16 +156,15 @@ class Replication(RaftCore):
         progress.maybe_update(args.last_included_index)
         self.replicate_conds[peer].notify()
 
-    def _maybe_advance_commit_locked(self) -> bool:
+    def _maybe_advance_commit_locked(self) -> None:
         """Figure 2, leaders: if there is an N > commit_index that a majority has in its log
         and log[N].term == current_term, set commit_index = N. Only entries of the current
         term are committed by counting replicas (§5.4.2, figure 8)."""
         majority_index = quorum_index([p.match_index for p in self.progress.values()] + [self.log.last_index])
         if majority_index <= self.commit_index or self.log.term_at(majority_index) != self.current_term:
-            return False
+            return
         self._commit_to_locked(majority_index)
         self._event_locked("commit", index=majority_index)
-        return True
 
     # --- follower side ---------------------------------------------------------------------
 

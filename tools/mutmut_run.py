@@ -35,6 +35,7 @@ RULES = [
     "raft.replication.xǁReplicationǁ_maybe_advance_commit_locked__mutmut_*",
     "raft.replication.x_quorum_index__mutmut_*",
     "raft.replication.xǁReplicationǁ_handle_append_entries_reply_locked__mutmut_*",
+    "raft.replication.xǁReplicationǁ_settle_reply_locked__mutmut_*",
     "raft.election.xǁElectionǁrequest_vote__mutmut_*",
     "raft.election.xǁElectionǁ_may_vote_for_locked__mutmut_*",
     "raft.election.xǁElectionǁ_handle_vote_reply_locked__mutmut_*",

@@ -117,3 +117,17 @@ def test_maybe_append_never_overwrites_a_committed_entry():
     refuse loudly rather than lose a committed entry."""
     with pytest.raises(AssertionError, match="committed"):
         log_of(1, 1).maybe_append(1, 1, [LogEntry(2, "x")], commit_index=2)
+
+
+def test_the_encoded_tail_stays_right_after_compacting_or_installing_a_snapshot():
+    """The persisted log is RaftLog's encoded buffer: after compact_to and reset_to_snapshot,
+    dropping every entry still leaves an empty list, not stray bytes."""
+    compacted = log_of(1, 1, 2, 2)
+    compacted.compact_to(2)
+    compacted.truncate_from(3)
+    installed = log_of(1, 1)
+    installed.reset_to_snapshot(10, 3)
+    installed.append([LogEntry(3, "x")])
+    installed.truncate_from(11)
+    for log in (compacted, installed):
+        assert codec.decode(log.encoded_tail().data) == []

@@ -13,7 +13,7 @@ from __future__ import annotations
 import pytest
 
 from raft.log import ConflictHint, RaftLog
-from raft.messages import AppendEntriesArgs, InstallSnapshotArgs, LogEntry, RequestVoteArgs
+from raft.messages import AppendEntriesArgs, AppendEntriesReply, InstallSnapshotArgs, LogEntry, RequestVoteArgs
 from raft.progress import PeerProgress
 from raft.raft import Raft
 from raft.replication import quorum_index
@@ -664,3 +664,24 @@ def test_a_restart_counts_the_snapshot_as_committed_and_applied() -> None:
         rf = c.peer(2)
         assert (rf.log.snapshot_index, terms(rf), rf.commit_index, rf.last_applied) == (2, [1], 2, 2)
         assert c.persisters[1].read_snapshot() == b"state@2"
+
+
+def test_a_reply_to_an_earlier_leadership_is_ignored() -> None:
+    """Figure 2's leader rules act on replies to the current term's AppendEntries only (the
+    Students' Guide: check that the term has not changed since the RPC was sent). A peer
+    leading again in a later term must not count a success sent to its earlier leadership:
+    another leader may since have overwritten what that follower accepted."""
+    with ScriptedCluster(3) as c:
+        elect(c, 1)  # term 1
+        c.campaign(2)
+        c.stabilize()
+        c.campaign(1)
+        c.stabilize()
+        leader = c.peer(1)
+        assert c.leaders() == [1] and leader.current_term == 3
+        old = append_request(1, 1, 0, 0, [1], 0)  # sent while leading term 1: entry 1 accepted
+        with leader.mu:
+            progress = leader.progress[1]
+            progress.in_flight += 1
+            leader._handle_append_entries_reply_locked(1, progress, old, AppendEntriesReply(1, True, -1, -1, -1))
+            assert (progress.match_index, progress.in_flight) == (0, 0)
