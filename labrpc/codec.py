@@ -74,6 +74,10 @@ _VARINT_INT_RANGE = range(-(2**63), 2**63)
 _registry: dict[str, type] = {}
 _names: dict[type, str] = {}
 _field_names: dict[type, tuple[str, ...]] = {}
+# Made once at register(), as gob compiles a type's encoder once: a struct's first appearance
+# in a message (NEW_STRUCT, its name and field count), and the class each wire name means.
+_struct_headers: dict[type, bytes] = {}
+_classes_by_wire_name: dict[bytes, type] = {}
 
 
 class CodecError(ValueError):
@@ -96,6 +100,12 @@ def register(cls: type[T]) -> type[T]:
     _registry[name] = cls
     _names[cls] = name
     _field_names[cls] = tuple(f.name for f in dataclasses.fields(cls))
+    header = bytearray([_NEW_STRUCT])
+    _varint(header, len(name.encode()))
+    header += name.encode()
+    _varint(header, len(_field_names[cls]))
+    _struct_headers[cls] = bytes(header)
+    _classes_by_wire_name[name.encode()] = cls
     return cls
 
 
@@ -106,13 +116,21 @@ class Encoded:
     encode each part once. The contract: ``decode(encode(X(Encoded(encode_part(v)))))``
     equals ``X(v)`` for any container X around the splice, whatever struct types X and v
     share, because a part carries its own type numbering (the PART tag). ``data`` must
-    therefore be one part, or for encoded_list() parts back to back.
+    therefore be one part, or, with a count (see encoded_list()), count parts back to back,
+    which encode as a list of them.
     """
 
-    __slots__ = ("data",)
+    __slots__ = ("data", "count")
 
-    def __init__(self, data: bytes) -> None:
+    def __init__(self, data: bytes | bytearray, count: int | None = None) -> None:
         self.data = data
+        self.count = count  # for an encoded_list(), its number of items
+
+    def __len__(self) -> int:
+        """The number of items of an encoded_list(), as len() of the list it stands for."""
+        if self.count is None:
+            raise TypeError("len() of an Encoded part: only an encoded_list() has a length")
+        return self.count
 
 
 def encode_part(value: Any, depth: int, where: str = "") -> bytes:
@@ -123,13 +141,12 @@ def encode_part(value: Any, depth: int, where: str = "") -> bytes:
     return bytes(out)
 
 
-def encoded_list(count: int, joined_parts: bytes) -> Encoded:
-    """A list of ``count`` values from the concatenation of their encode_part() bytes."""
+def encoded_list(count: int, joined_parts: bytes | bytearray) -> Encoded:
+    """A list of ``count`` values from the concatenation of their encode_part() bytes (not
+    copied: the list's header is written when it is encoded)."""
     if count and joined_parts[:1] != bytes([_PART]):
         raise CodecError("labgob: encoded_list needs the concatenation of encode_part() results")
-    header = bytearray([_LIST])
-    _varint(header, count)
-    return Encoded(bytes(header) + joined_parts)
+    return Encoded(joined_parts, count)
 
 
 # --- encoding ------------------------------------------------------------------------------
@@ -149,89 +166,123 @@ def _varint(out: bytearray, n: int) -> None:
     out.append(n)
 
 
+# Where a value sits in what is being encoded, for the error message naming a value the codec
+# refuses, e.g. "AppendEntriesArgs.entries[0] LogEntry.command Op.key". Built as a chain of
+# (parent, step, detail) tuples while encoding, and turned into text only for that message:
+# formatting it for every value was a third of the cost of encoding a log entry.
+Where = str | tuple[Any, int, Any]
+_ITEM, _KEY, _FIELD = range(3)
+
+
+def _where_text(where: Where) -> str:
+    steps = []
+    while isinstance(where, tuple):
+        where, step, detail = where
+        steps.append((step, detail))
+    text = where
+    for step, detail in reversed(steps):
+        if step == _FIELD:
+            cls, field = detail
+            text = f"{text} {_names[cls]}.{field}" if text else f"{_names[cls]}.{field}"
+        elif step == _KEY:
+            text = f"{text or 'value'} key"
+        else:  # a list's index or a dict's key
+            text = f"{text or 'value'}[{detail!r:.40}]"
+    return text
+
+
 class _Encoder:
     def __init__(self, out: bytearray) -> None:
         self.out = out
         self.type_numbers: dict[type, int] = {}
 
-    def value(self, v: Any, where: str, depth: int) -> None:
+    def value(self, v: Any, where: Where, depth: int) -> None:
         if depth > MAX_DEPTH:
-            raise CodecError(f"labgob: cannot encode {where or 'value'}: nested deeper than {MAX_DEPTH} (a cycle?)")
+            raise CodecError(
+                f"labgob: cannot encode {_where_text(where) or 'value'}: nested deeper than {MAX_DEPTH} (a cycle?)"
+            )
         encoder = _ENCODERS.get(type(v))
         if encoder is None:
             encoder = _Encoder.struct if type(v) in _names else _Encoder.refuse
         encoder(self, v, where, depth)
 
-    def refuse(self, v: Any, where: str, depth: int) -> None:
+    def refuse(self, v: Any, where: Where, depth: int) -> None:
         kind = type(v).__qualname__
         hint = " (register it with labrpc.codec.register)" if dataclasses.is_dataclass(v) else ""
         raise CodecError(
-            f"labgob: cannot encode {where or 'value'}: type {kind} is not a plain value or registered dataclass{hint}"
+            f"labgob: cannot encode {_where_text(where) or 'value'}: "
+            f"type {kind} is not a plain value or registered dataclass{hint}"
         )
 
-    def encoded(self, v: Encoded, where: str, depth: int) -> None:
+    def encoded(self, v: Encoded, where: Where, depth: int) -> None:
+        if v.count is not None:
+            self.out.append(_LIST)
+            _varint(self.out, v.count)
         self.out += v.data
 
-    def none(self, v: None, where: str, depth: int) -> None:
+    def none(self, v: None, where: Where, depth: int) -> None:
         self.out.append(_NONE)
 
-    def bool_(self, v: bool, where: str, depth: int) -> None:
+    def bool_(self, v: bool, where: Where, depth: int) -> None:
         self.out.append(_TRUE if v else _FALSE)
 
-    def int_(self, v: int, where: str, depth: int) -> None:
+    def int_(self, v: int, where: Where, depth: int) -> None:
         if v in _VARINT_INT_RANGE:
             self.out.append(_INT)
-            _varint(self.out, (v << 1) if v >= 0 else ((-v << 1) - 1))
+            zigzag = (v << 1) if v >= 0 else ((-v << 1) - 1)
+            if zigzag < 0x80:  # most ints in a message: terms, indexes, ids
+                self.out.append(zigzag)
+            else:
+                _varint(self.out, zigzag)
         else:
             self.bytes_with_tag(_BIG_INT, v.to_bytes(v.bit_length() // 8 + 1, "big", signed=True))
 
-    def float_(self, v: float, where: str, depth: int) -> None:
+    def float_(self, v: float, where: Where, depth: int) -> None:
         self.out.append(_FLOAT)
         self.out += struct.pack(">d", v)
 
-    def str_(self, v: str, where: str, depth: int) -> None:
+    def str_(self, v: str, where: Where, depth: int) -> None:
         self.bytes_with_tag(_STR, v.encode("utf-8", "surrogatepass"))
 
-    def bytes_(self, v: bytes, where: str, depth: int) -> None:
+    def bytes_(self, v: bytes, where: Where, depth: int) -> None:
         self.bytes_with_tag(_BYTES, v)
 
     def bytes_with_tag(self, tag: int, data: bytes) -> None:
         self.out.append(tag)
-        _varint(self.out, len(data))
+        if len(data) < 0x80:
+            self.out.append(len(data))
+        else:
+            _varint(self.out, len(data))
         self.out += data
 
-    def sequence(self, v: list | tuple, where: str, depth: int) -> None:
+    def sequence(self, v: list | tuple, where: Where, depth: int) -> None:
         self.out.append(_LIST if type(v) is list else _TUPLE)
         _varint(self.out, len(v))
         for i, item in enumerate(v):
-            self.value(item, f"{where or 'value'}[{i}]", depth + 1)
+            self.value(item, (where, _ITEM, i), depth + 1)
 
-    def dict_(self, v: dict, where: str, depth: int) -> None:
+    def dict_(self, v: dict, where: Where, depth: int) -> None:
         self.out.append(_DICT)
         _varint(self.out, len(v))
         for key, item in v.items():
-            self.value(key, f"{where or 'value'} key", depth + 1)
-            self.value(item, f"{where or 'value'}[{key!r:.40}]", depth + 1)
+            self.value(key, (where, _KEY, key), depth + 1)
+            self.value(item, (where, _ITEM, key), depth + 1)
 
-    def struct(self, v: Any, where: str, depth: int) -> None:
+    def struct(self, v: Any, where: Where, depth: int) -> None:
         cls = type(v)
         number = self.type_numbers.get(cls)
         fields = _field_names[cls]
         if number is None:
             self.type_numbers[cls] = len(self.type_numbers)
-            self.bytes_with_tag(_NEW_STRUCT, _names[cls].encode())
-            _varint(self.out, len(fields))
+            self.out += _struct_headers[cls]
         else:
             self.out.append(_STRUCT)
             _varint(self.out, number)
-        name = _names[cls]
         for field in fields:
-            # A path from the top that names each struct, e.g.
-            # AppendEntriesArgs.entries[0] LogEntry.command Op.key
-            self.value(getattr(v, field), f"{where} {name}.{field}" if where else f"{name}.{field}", depth + 1)
+            self.value(getattr(v, field), (where, _FIELD, (cls, field)), depth + 1)
 
 
-_ENCODERS: dict[type, Callable[[_Encoder, Any, str, int], None]] = {
+_ENCODERS: dict[type, Callable[[_Encoder, Any, Where, int], None]] = {
     Encoded: _Encoder.encoded,
     type(None): _Encoder.none,
     bool: _Encoder.bool_,
@@ -272,6 +323,10 @@ class _Decoder:
         return b
 
     def varint(self) -> int:
+        pos = self.pos
+        if pos < len(self.data) and self.data[pos] < 0x80:  # one byte: most lengths and ints
+            self.pos = pos + 1
+            return self.data[pos]
         n = shift = 0
         while True:
             b = self.byte()
@@ -297,7 +352,10 @@ class _Decoder:
     def value(self, depth: int) -> Any:
         if depth > MAX_DEPTH:
             raise CodecError(f"labgob: nesting deeper than {MAX_DEPTH}")
-        tag = self.byte()
+        if self.pos >= len(self.data):
+            raise CodecError("labgob: truncated data")
+        tag = self.data[self.pos]
+        self.pos += 1
         if tag > _BIG_INT:
             raise CodecError(f"labgob: unknown tag {tag} at byte {self.pos - 1}")
         return _DECODERS[tag](self, depth + 1)
@@ -344,13 +402,13 @@ class _Decoder:
         return result
 
     def new_struct(self, depth: int) -> Any:
-        name = self.raw().decode("utf-8", "replace")
-        cls = _registry.get(name)
+        wire_name = self.raw()
+        cls = _classes_by_wire_name.get(wire_name)
         if cls is None:
-            raise CodecError(f"labgob: type {name!r} is not registered")
+            raise CodecError(f"labgob: type {wire_name.decode('utf-8', 'replace')!r} is not registered")
         nfields = self.varint()
         if nfields != len(_field_names[cls]):
-            raise CodecError(f"labgob: {name} has {len(_field_names[cls])} fields, the data has {nfields}")
+            raise CodecError(f"labgob: {_names[cls]} has {len(_field_names[cls])} fields, the data has {nfields}")
         self.types.append(cls)
         return self.fields(cls, depth)
 

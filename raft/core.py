@@ -24,6 +24,7 @@ from raft.messages import ApplyMsg
 from raft.persister import Persister
 from raft.progress import PeerProgress
 from raft.role import ELECTION_TIMEOUT_MAX_S, ELECTION_TIMEOUT_MIN_S, Role
+from runtime.workers import Workers
 
 
 class RaftCore:
@@ -38,12 +39,20 @@ class RaftCore:
         self.persister = persister  # where the persistent state and the snapshot are saved
         self.apply_ch = apply_ch  # committed entries and snapshots go to the service here, in order
         self._dead = runtime.Event()  # set by kill(); read without mu (an Event is thread-safe)
+        self.senders = Workers(f"S{me}-rpc")  # the threads _send_locked's calls run on; thread-safe
 
         # Figure 2, persistent state on all servers: saved by _persist_locked before any reply
         # or RPC that depends on it.
         self.current_term = 0  # latest term this server has seen; never decreases
         self.voted_for: int | None = None  # candidate that received our vote in current_term
         self.log = RaftLog()  # log entries with the snapshot offset; terms never decrease along it
+        # Entries start() appended that are not saved yet. A leader saves them once per batch,
+        # before it sends them to a follower or counts them toward a majority: saving the
+        # whole log on every start() made each command cost O(log length). Losing them in a
+        # crash is what start() allows (no guarantee the command commits), as long as no
+        # other peer has them. Only a leader has any, and a leader stops leading only on
+        # seeing a higher term, which saves everything first.
+        self.unsaved_appends = False
 
         # Figure 2, volatile state on all servers.
         # Highest index known committed: moves only through _commit_to_locked, forward only,
@@ -85,6 +94,7 @@ class RaftCore:
             self._dead.set()
             for cond in (self.ticker_cond, self.apply_cond, *self.replicate_conds.values()):
                 cond.notify_all()
+        self.senders.stop()
         self._event("killed")
 
     def killed(self) -> bool:
@@ -160,6 +170,8 @@ class RaftCore:
             return
         if index > self.log.last_index:
             raise AssertionError(f"S{self.me}: commit_index {index} past the last index {self.log.last_index}")
+        if self.unsaved_appends:
+            self._persist_locked()  # our copy counted toward the majority: it must survive a crash
         self.commit_index = index
         self.apply_cond.notify()
 
@@ -172,13 +184,12 @@ class RaftCore:
         args: Any,
         on_reply: Callable[[Any], None],
         on_lost: Callable[[], None],
-        thread: str,
     ) -> None:
-        """Send one RPC and return at once: a thread of its own makes the call without mu,
-        then runs on_reply(reply), or on_lost() if the network lost it, holding mu. Every
-        RPC a peer sends goes through here; the rule tests replace it with a mailbox they
-        deliver by hand."""
-        runtime.go(self._call, peer, method, args, on_reply, on_lost, name=f"S{self.me}-{thread}-S{peer}")
+        """Send one RPC and return at once: a thread of its own (a reused one: see
+        runtime/workers.py) makes the call without mu, then runs on_reply(reply), or
+        on_lost() if the network lost it, holding mu. Every RPC a peer sends goes through
+        here; the rule tests replace it with a mailbox they deliver by hand."""
+        self.senders.run(self._call, peer, method, args, on_reply, on_lost)
 
     def _call(
         self, peer: int, method: str, args: Any, on_reply: Callable[[Any], None], on_lost: Callable[[], None]
@@ -196,6 +207,7 @@ class RaftCore:
         """Save current_term, voted_for and the log (and a new snapshot, if given) before
         anything that depends on them is said to another peer or to the service."""
         state = persist.encode_state(self.current_term, self.voted_for, self.log)
+        self.unsaved_appends = False
         if snapshot is None:
             self.persister.save_raft_state(state)
         else:

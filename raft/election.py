@@ -43,7 +43,6 @@ class Election(RaftCore):
             args,
             lambda reply: self._handle_vote_reply_locked(peer, args, reply, votes),
             lambda: self._log_locked("DROP", "vote request to S%d lost", peer),
-            thread="vote",
         )
 
     def _handle_vote_reply_locked(

@@ -8,11 +8,12 @@ check for the first entry after a snapshot needs.
 Invariant: snapshot_index <= last_index; the entry at list position p has index
 snapshot_index + p.
 
-Each entry is also kept encoded (as the tuple (term, command), a codec part) in one growing
-buffer, made once when it enters the log, so persisting a long log copies bytes instead of
-re-encoding every entry each time (which made every start() cost O(log length) in Python
-code). Encoding first also makes append() all or nothing: a command the codec refuses is
-refused before anything changes.
+Each entry is also kept encoded (a codec part) in one growing buffer, made once when it
+enters the log, so persisting a long log copies bytes instead of re-encoding every entry each
+time (which made every start() cost O(log length) in Python code), and AppendEntries carries
+the same bytes (encoded_entries_from) instead of encoding each entry again for every
+follower and every send. Encoding first also makes append() all or nothing: a command the
+codec refuses is refused before anything changes.
 """
 
 from __future__ import annotations
@@ -22,9 +23,9 @@ from dataclasses import dataclass
 from labrpc import codec
 from raft.messages import LogEntry
 
-# Where an entry sits in the persisted state: PersistentState (depth 0), its entries list (1),
-# the entry (2). Deeper than any envelope an entry travels in (AppendEntriesArgs puts it at 2).
-PERSISTED_ENTRY_DEPTH = 2
+# Where an entry sits in what carries it: PersistentState or AppendEntriesArgs (depth 0), its
+# entries list (1), the entry (2).
+ENTRY_DEPTH = 2
 
 
 class IndexCompacted(LookupError):
@@ -181,7 +182,7 @@ class RaftLog:
     def append(self, entries: list[LogEntry]) -> None:
         """Append entries; raise CodecError (naming the bad field) and change nothing if the
         codec cannot carry one of them."""
-        parts = [codec.encode_part((e.term, e.command), PERSISTED_ENTRY_DEPTH, "entry") for e in entries]
+        parts = [codec.encode_part(e, ENTRY_DEPTH, "entry") for e in entries]
         self._entries.extend(entries)
         for part in parts:
             self._encoded += part
@@ -219,11 +220,19 @@ class RaftLog:
         self._ends = [0]
         self.snapshot_index = index
 
-    # --- persistence -----------------------------------------------------------------------
+    # --- encoded, for persisting and sending ------------------------------------------------
+
+    def encoded_entries_from(self, lo: int) -> codec.Encoded:
+        """The entries from index lo to the end, as an encoded list of LogEntry (lo > snapshot_index)."""
+        if lo <= self.snapshot_index:
+            raise IndexCompacted(f"entries from {lo} are compacted into the snapshot at {self.snapshot_index}")
+        position = min(lo - self.snapshot_index, len(self._entries))
+        start = self._ends[position - 1]
+        return codec.encoded_list(len(self._entries) - position, self._encoded[start:])  # a copy
 
     def encoded_tail(self) -> codec.Encoded:
-        """The entries after the snapshot, as an encoded list of (term, command) tuples."""
-        return codec.encoded_list(len(self._entries) - 1, bytes(self._encoded))
+        """The entries after the snapshot, as an encoded list of LogEntry."""
+        return self.encoded_entries_from(self.snapshot_index + 1)
 
     def __str__(self) -> str:
         return f"log(snap=({self.snapshot_index},T{self.snapshot_term}) last=({self.last_index},T{self.last_term}))"

@@ -42,7 +42,9 @@ class AppendEntriesArgs:
     leader_id: int
     prev_log_index: int  # index of the log entry immediately preceding the new ones
     prev_log_term: int  # term of the prev_log_index entry
-    entries: list[LogEntry]  # empty for a heartbeat
+    # Empty for a heartbeat. The leader sends its log's encoded entries (codec.Encoded, each
+    # entry encoded once, when it entered the log); a follower receives a list.
+    entries: list[LogEntry] | codec.Encoded
     leader_commit: int  # leader's commit_index
 
     def __str__(self) -> str:
@@ -103,6 +105,6 @@ class PersistentState:
     voted_for: int | None
     last_included_index: int
     last_included_term: int
-    # The entries after last_included_index as (term, command) tuples: decoding gives the
-    # list; saving passes RaftLog's already-encoded list (codec.Encoded), spliced in as is.
-    entries: list[tuple[int, Any]] | codec.Encoded
+    # The entries after last_included_index: decoding gives the list; saving passes RaftLog's
+    # already-encoded list (codec.Encoded), spliced in as is.
+    entries: list[LogEntry] | codec.Encoded

@@ -29,8 +29,11 @@ def decode_state(data: bytes, snapshot: bytes, peer_count: int) -> tuple[int, in
     state = _decode_state(data)
     _check_state(state, peer_count, bool(snapshot))
     assert isinstance(state.entries, list), "_check_state refuses anything but a list"
-    entries = [LogEntry(term, command) for term, command in state.entries]
-    return state.current_term, state.voted_for, RaftLog(state.last_included_index, state.last_included_term, entries)
+    return (
+        state.current_term,
+        state.voted_for,
+        RaftLog(state.last_included_index, state.last_included_term, state.entries),
+    )
 
 
 def _decode_state(data: bytes) -> PersistentState:
@@ -66,8 +69,8 @@ def _first_problem(state: PersistentState, peer_count: int, has_snapshot: bool) 
     if index > 0 and not has_snapshot:
         return f"the state says a snapshot covers up through index {index}, but no snapshot is saved"
     if not isinstance(state.entries, list) or not all(_is_entry(e) for e in state.entries):
-        return "entries must be a list of (term, command) tuples"
-    terms = [snapshot_term] + [t for t, _ in state.entries]
+        return "entries must be a list of LogEntry with terms >= 1"
+    terms = [snapshot_term] + [e.term for e in state.entries]
     for position, (before, after) in enumerate(zip(terms, terms[1:], strict=False)):  # neighbours
         if not before <= after <= term:
             return (
@@ -82,4 +85,4 @@ def _is_count(value: object) -> bool:
 
 
 def _is_entry(value: object) -> bool:
-    return isinstance(value, tuple) and len(value) == 2 and type(value[0]) is int and value[0] >= 1
+    return isinstance(value, LogEntry) and type(value.term) is int and value.term >= 1

@@ -47,7 +47,7 @@ class Replication(RaftCore):
                 # Refused before it reached the log: a command peers cannot decode would fail
                 # every AppendEntries and make the persisted state unreadable.
                 raise codec.CodecError(f"start(): command not appended, the codec cannot carry it: {e}") from None
-            self._persist_locked()
+            self.unsaved_appends = True  # saved once per batch, before it is sent or counted
             index = self.log.last_index
             self._event_locked("start", index=index, cmd=command)
             for peer, progress in self.progress.items():
@@ -91,9 +91,16 @@ class Replication(RaftCore):
         if progress.next_index <= self.log.snapshot_index:
             self._send_snapshot_locked(peer, progress)
             return
+        if self.unsaved_appends:
+            self._persist_locked()  # no peer holds an entry we could lose in a crash
         prev = progress.next_index - 1
         args = AppendEntriesArgs(
-            self.current_term, self.me, prev, self.log.term_at(prev), self.log.entries_from(prev + 1), self.commit_index
+            self.current_term,
+            self.me,
+            prev,
+            self.log.term_at(prev),
+            self.log.encoded_entries_from(prev + 1),
+            self.commit_index,
         )
         self._log_locked("APND", "send %s to S%d", args, peer)
         self._send_locked(
@@ -102,7 +109,6 @@ class Replication(RaftCore):
             args,
             lambda reply: self._handle_append_entries_reply_locked(peer, progress, args, reply),
             lambda: self._lost_locked(peer, progress, "Raft.AppendEntries"),
-            thread="ae",
         )
 
     def _send_snapshot_locked(self, peer: int, progress: PeerProgress) -> None:
@@ -117,7 +123,6 @@ class Replication(RaftCore):
             args,
             lambda reply: self._handle_install_snapshot_reply_locked(peer, progress, args, reply),
             lambda: self._lost_locked(peer, progress, "Raft.InstallSnapshot"),
-            thread="snap",
         )
 
     def _lost_locked(self, peer: int, progress: PeerProgress, method: str) -> None:
@@ -186,6 +191,7 @@ class Replication(RaftCore):
                 )
                 return reply
             self._hear_from_leader_locked(args.leader_id)
+            assert isinstance(args.entries, list), "the leader's encoded entries arrive decoded"
             accepted = self.log.maybe_append(args.prev_log_index, args.prev_log_term, args.entries, self.commit_index)
             if accepted is None:
                 self._reject_locked(args, reply)

@@ -131,7 +131,7 @@ def test_commands_round_trip_through_the_spliced_persisted_log(commands: list):
     log = RaftLog(4, 1, [LogEntry(1, Piece(0))])
     log.append([LogEntry(2, c) for c in commands])
     state = codec.decode(codec.encode(PersistentState(2, None, 4, 1, log.encoded_tail())))
-    assert same(state.entries, [(1, Piece(0))] + [(2, c) for c in commands])
+    assert same(state.entries, [LogEntry(1, Piece(0))] + [LogEntry(2, c) for c in commands])
 
 
 # Each example starts and kills a Raft peer: a seventh of the profile's examples.
@@ -213,6 +213,15 @@ def test_a_part_keeps_its_meaning_wherever_it_is_spliced():
     part = codec.encode_part(Bundle([Piece(1), Piece(2)]), depth=1)
     outer = Layout(1, [Tree(None, None), codec.Encoded(part)])  # outer numbering: Layout 0, Tree 1
     assert codec.decode(codec.encode(outer)) == Layout(1, [Tree(None, None), Bundle([Piece(1), Piece(2)])])
+
+
+@given(st.lists(values, max_size=5))
+def test_an_encoded_list_is_the_list_of_its_parts(items: list):
+    parts = [codec.encode_part(item, depth=2) for item in items]
+    spliced = codec.encoded_list(len(parts), b"".join(parts))
+    assert len(spliced) == len(items)
+    assert same(codec.decode(codec.encode(Layout(1, spliced))), Layout(1, items))
+    assert codec.encode(Layout(1, spliced)) == codec.encode(Layout(1, [codec.Encoded(p) for p in parts]))
 
 
 def test_a_part_too_deep_for_its_splice_point_is_refused_when_made():

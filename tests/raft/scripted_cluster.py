@@ -163,7 +163,6 @@ class ScriptedPeer(Raft):
         args: Any,
         on_reply: Callable[[Any], None],
         on_lost: Callable[[], None],
-        thread: str,
     ) -> None:
         self.mailbox.append(Message(self.me + 1, peer + 1, method, codec.encode(args), on_reply, on_lost))
 

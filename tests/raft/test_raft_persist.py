@@ -47,7 +47,7 @@ def saved(state: PersistentState, snapshot: bytes = b"snapshot") -> raft.Persist
 
 
 def test_state_survives_a_restart(peers: list):
-    rf = make_peer(peers, saved(PersistentState(7, 2, 10, 5, [(6, "x"), (7, "y")])))
+    rf = make_peer(peers, saved(PersistentState(7, 2, 10, 5, [LogEntry(6, "x"), LogEntry(7, "y")])))
     try:
         with rf.mu:
             # The ticker may already have started an election (term 8, voting for itself);
@@ -64,16 +64,16 @@ def test_a_repeated_dataclass_inside_a_command_survives_the_persisted_log():
     # is a back-reference to a type number that only means Shard inside its own entry.
     log = RaftLog(entries=[LogEntry(1, Move([Shard(1), Shard(2)]))])
     state = codec.decode(codec.encode(PersistentState(1, None, 0, 0, log.encoded_tail())))
-    assert state.entries == [(1, Move([Shard(1), Shard(2)]))]
+    assert state.entries == [LogEntry(1, Move([Shard(1), Shard(2)]))]
 
 
 def test_a_command_the_codec_refuses_is_not_appended():
     log = RaftLog(entries=[LogEntry(1, "ok")])
-    with pytest.raises(codec.CodecError, match=r"entry\[1\] Move\.shards\[1\].*set"):
+    with pytest.raises(codec.CodecError, match=r"entry LogEntry\.command Move\.shards\[1\].*set"):
         log.append([LogEntry(1, "fine"), LogEntry(1, Move([Shard(1), {1, 2}]))])
     assert log.last_index == 1
     state = codec.decode(codec.encode(PersistentState(1, None, 0, 0, log.encoded_tail())))
-    assert state.entries == [(1, "ok")]
+    assert state.entries == [LogEntry(1, "ok")]
 
 
 CORRUPT = {
@@ -87,10 +87,11 @@ CORRUPT = {
     "snapshot index without its term": (codec.encode(PersistentState(3, None, 5, 0, [])), b"snap"),
     "snapshot missing": (codec.encode(PersistentState(3, None, 5, 2, [])), b""),
     "snapshot without Raft state": (b"", b"snap"),
-    "terms decrease": (codec.encode(PersistentState(3, None, 0, 0, [(2, "a"), (1, "b")])), b""),
-    "entry below the snapshot's term": (codec.encode(PersistentState(3, None, 5, 3, [(2, "a")])), b"snap"),
-    "entry past current_term": (codec.encode(PersistentState(3, None, 0, 0, [(4, "a")])), b""),
-    "entry of term 0": (codec.encode(PersistentState(3, None, 0, 0, [(0, "a")])), b""),
+    "terms decrease": (codec.encode(PersistentState(3, None, 0, 0, [LogEntry(2, "a"), LogEntry(1, "b")])), b""),
+    "entry below the snapshot's term": (codec.encode(PersistentState(3, None, 5, 3, [LogEntry(2, "a")])), b"snap"),
+    "entry past current_term": (codec.encode(PersistentState(3, None, 0, 0, [LogEntry(4, "a")])), b""),
+    "entry of term 0": (codec.encode(PersistentState(3, None, 0, 0, [LogEntry(0, "a")])), b""),
+    "entry not a LogEntry": (codec.encode(PersistentState(3, None, 0, 0, [(1, "a")])), b""),
 }
 
 

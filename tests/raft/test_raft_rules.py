@@ -396,6 +396,29 @@ def test_append_entries_starting_inside_the_snapshot() -> None:
 # --- the leader: next_index, match_index, fast back-up --------------------------------------
 
 
+def test_a_leader_saves_new_entries_before_it_sends_them() -> None:
+    """Figure 2: the log is persistent state. start() may defer saving (a command lost in a
+    crash before anyone has it was never promised), but once a follower may hold an entry,
+    the leader's own copy must survive a crash too."""
+    with ScriptedCluster(3) as c:
+        elect(c, 1)
+        c.peer(1).start("x")
+        c.pump()  # the replicators send it
+        c.restart(1)
+        assert [e.command for e in c.peer(1).log.entries_from(1)] == ["x"]
+
+
+def test_a_leader_saves_its_entry_before_counting_it_toward_a_commit() -> None:
+    """§5.3: an entry is committed once stored on a majority, and the leader's copy counts:
+    so it must be stored (saved) before it is counted. A cluster of one commits at start()."""
+    with ScriptedCluster(1) as c:
+        elect(c, 1)
+        index, _, _ = c.peer(1).start("x")
+        assert c.peer(1).commit_index == index
+        c.restart(1)
+        assert [e.command for e in c.peer(1).log.entries_from(1)] == ["x"]
+
+
 def test_a_new_leader_starts_next_index_after_its_last_entry_and_match_index_at_zero() -> None:
     """Figure 2, volatile state on leaders (reinitialized after election): nextIndex =
     leader's last log index + 1, matchIndex = 0; heartbeats go out at once."""
