@@ -81,7 +81,7 @@ class InstallSnapshotReply:
     term: int  # current_term, for the leader to update itself
 
 
-@dataclass
+@dataclass(slots=True)
 class ApplyMsg:
     """What Raft sends on apply_ch: a committed command, or a snapshot to install."""
 

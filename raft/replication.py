@@ -53,7 +53,8 @@ class Replication(RaftCore):
             for peer, progress in self.progress.items():
                 if self._has_news_for_locked(progress):  # else a reply or heartbeat will carry it
                     self.replicate_conds[peer].notify()
-            self._maybe_advance_commit_locked()  # a cluster of one commits at once
+            if not self.progress:
+                self._maybe_advance_commit_locked()  # a cluster of one commits at once
             return index, self.current_term, True
 
     # --- leader side -----------------------------------------------------------------------
