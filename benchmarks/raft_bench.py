@@ -24,6 +24,33 @@ from labrpc import Channel, Network, Server, Service
 from tools.cli import ArgumentParser, int_in, number_in, run
 
 
+class AppliedIndex:
+    """The highest index one peer's service has applied, and threads waiting for an index.
+
+    As a service would, each peer has its own lock, and waiters are woken only once the index
+    one of them waits for is applied, not on every applied command: a lock shared by every
+    peer's applier, or a wake-up per command, cost the benchmark more than Raft itself."""
+
+    def __init__(self) -> None:
+        self.mu = runtime.Lock()
+        self.changed = runtime.Condition(self.mu)
+        self.index = 0  # guarded by mu, as is awaited
+        self.awaited: list[int] = []  # the indexes waiters wait for
+
+    def advance(self, index: int) -> None:
+        with self.mu:
+            self.index = index
+            if self.awaited and index >= min(self.awaited):
+                self.changed.notify_all()
+
+    def wait_for(self, index: int) -> None:
+        with self.mu:
+            self.awaited.append(index)
+            while self.index < index:
+                self.changed.wait()
+            self.awaited.remove(index)
+
+
 class Cluster:
     def __init__(self, n: int) -> None:
         self.net = Network()
@@ -41,21 +68,12 @@ class Cluster:
             server.add_service(Service(rf))
             self.net.add_server(i, server)
             self.rafts.append(rf)
-        self.mu = runtime.Lock()
-        self.applied_cond = runtime.Condition(self.mu)
-        self.applied = [0] * n  # highest index each peer applied
-        # The indexes waiters wait for, per peer: an applier wakes them only once one is
-        # reached, as a service wakes the RPC handler waiting for its index, rather than on
-        # every applied command (which would cost the benchmark more than Raft does).
-        self.awaited: list[list[int]] = [[] for _ in range(n)]
+        self.applied = [AppliedIndex() for _ in range(n)]
         self.appliers = [runtime.go(self._apply_loop, i, name=f"bench-applier-{i}") for i in range(n)]
 
     def _apply_loop(self, i: int) -> None:
         for msg in self.channels[i]:
-            with self.mu:
-                self.applied[i] = msg.command_index
-                if self.awaited[i] and msg.command_index >= min(self.awaited[i]):
-                    self.applied_cond.notify_all()
+            self.applied[i].advance(msg.command_index)
 
     def leader(self) -> raft.Raft:
         deadline = runtime.now() + 10
@@ -67,14 +85,8 @@ class Cluster:
         raise RuntimeError("no leader elected within 10 s")
 
     def wait_applied(self, peer: int, index: int, everywhere: bool = False) -> None:
-        peers = range(len(self.applied)) if everywhere else [peer]
-        with self.mu:
-            for p in peers:
-                self.awaited[p].append(index)
-            while any(self.applied[p] < index for p in peers):
-                self.applied_cond.wait()
-            for p in peers:
-                self.awaited[p].remove(index)
+        for applied in self.applied if everywhere else [self.applied[peer]]:
+            applied.wait_for(index)
 
     def shutdown(self) -> None:
         for rf in self.rafts:
@@ -101,7 +113,7 @@ def throughput(cluster: Cluster, seconds: float, callers: int) -> tuple[float, f
             if n % 64 == 0:
                 cluster.wait_applied(leader.me, index)  # keep the backlog bounded
 
-    start_applied = min(cluster.applied)
+    start_applied = min(applied.index for applied in cluster.applied)
     t0, cpu0 = runtime.now(), time.process_time()
     threads = [runtime.go(caller, k, name=f"caller-{k}") for k in range(callers)]
     runtime.sleep(seconds)
