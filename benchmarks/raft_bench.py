@@ -23,6 +23,8 @@ import runtime
 from labrpc import Channel, Network, Server, Service
 from tools.cli import ArgumentParser, int_in, number_in, run
 
+APPLY_WAIT_S = 10.0  # how long a command may take to apply before the benchmark gives up
+
 
 class AppliedIndex:
     """The highest index one peer's service has applied, and threads waiting for an index.
@@ -44,11 +46,18 @@ class AppliedIndex:
                 self.changed.notify_all()
 
     def wait_for(self, index: int) -> None:
+        """Wait until index is applied; RuntimeError after APPLY_WAIT_S (a new leader may
+        never commit an index its predecessor handed out, since no command follows it)."""
+        deadline = runtime.now() + APPLY_WAIT_S
         with self.mu:
             self.awaited.append(index)
-            while self.index < index:
-                self.changed.wait()
-            self.awaited.remove(index)
+            try:
+                while self.index < index:
+                    if runtime.now() >= deadline:
+                        raise RuntimeError(f"index {index} not applied within {APPLY_WAIT_S} s: leadership changed?")
+                    self.changed.wait(deadline - runtime.now())
+            finally:
+                self.awaited.remove(index)
 
 
 class Cluster:
@@ -101,17 +110,22 @@ def throughput(cluster: Cluster, seconds: float, callers: int) -> tuple[float, f
     leader = cluster.leader()
     stop = runtime.Event()
     last_index = [0] * callers
+    errors: list[RuntimeError] = []  # what stopped a caller early; the run then fails
 
     def caller(k: int) -> None:
         n = 0
-        while not stop.is_set():
-            index, _, ok = leader.start(f"c{k}-{n}")
-            if not ok:
-                raise RuntimeError("leadership changed during the benchmark")
-            last_index[k] = index
-            n += 1
-            if n % 64 == 0:
-                cluster.wait_applied(leader.me, index)  # keep the backlog bounded
+        try:
+            while not stop.is_set():
+                index, _, ok = leader.start(f"c{k}-{n}")
+                if not ok:
+                    raise RuntimeError("leadership changed during the benchmark (an election: an overloaded machine?)")
+                last_index[k] = index
+                n += 1
+                if n % 64 == 0:
+                    cluster.wait_applied(leader.me, index)  # keep the backlog bounded
+        except RuntimeError as e:
+            errors.append(e)
+            stop.set()
 
     start_applied = min(applied.index for applied in cluster.applied)
     t0, cpu0 = runtime.now(), time.process_time()
@@ -120,6 +134,8 @@ def throughput(cluster: Cluster, seconds: float, callers: int) -> tuple[float, f
     stop.set()
     for t in threads:
         t.join()
+    if errors:
+        raise errors[0]
     cluster.wait_applied(leader.me, max(last_index), everywhere=True)
     elapsed, cpu = runtime.now() - t0, time.process_time() - cpu0
     applied = max(last_index) - start_applied
