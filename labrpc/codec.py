@@ -6,6 +6,8 @@ Cheat sheet:
     encode(value) -> bytes         plain values and registered dataclasses; anything else raises
     decode(data) -> value          never runs code from the bytes; bad bytes raise CodecError
     encode_part(value, depth)      a self-contained encoding, to splice later with Encoded
+    @remember_parts                a class whose instances decoded from a part keep its bytes
+    remembered_part(value, depth)  those bytes, to splice again instead of encoding anew
 
 Why a codec at all: in the course every RPC argument and reply goes through gob, so a peer
 never shares memory with another, and labrpc counts real bytes. We keep both properties.
@@ -44,7 +46,17 @@ import struct
 from collections.abc import Callable
 from typing import Any, TypeVar
 
-__all__ = ["CodecError", "Encoded", "encoded_list", "encode_part", "register", "encode", "decode"]
+__all__ = [
+    "CodecError",
+    "Encoded",
+    "encoded_list",
+    "encode_part",
+    "register",
+    "remember_parts",
+    "remembered_part",
+    "encode",
+    "decode",
+]
 
 T = TypeVar("T")
 
@@ -78,6 +90,9 @@ _field_names: dict[type, tuple[str, ...]] = {}
 # in a message (NEW_STRUCT, its name and field count), and the class each wire name means.
 _struct_headers: dict[type, bytes] = {}
 _classes_by_wire_name: dict[bytes, type] = {}
+_remembering: set[type] = set()  # classes given to remember_parts()
+# Where a remembering instance keeps (its part's bytes, the depth it was spliced at).
+_PART_ATTRIBUTE = "_labgob_part"
 
 
 class CodecError(ValueError):
@@ -107,6 +122,31 @@ def register(cls: type[T]) -> type[T]:
     _struct_headers[cls] = bytes(header)
     _classes_by_wire_name[name.encode()] = cls
     return cls
+
+
+def remember_parts(cls: type[T]) -> type[T]:
+    """Make instances of the registered, frozen dataclass ``cls`` that are decoded from a part
+    (an encode_part() spliced into a message) keep that part's bytes, for remembered_part().
+
+    What it is for: a Raft follower stores each log entry it receives as the bytes the
+    leader encoded, instead of encoding it again. Frozen, so the bytes cannot go stale.
+    """
+    if cls not in _names:
+        raise CodecError(f"labgob: remember_parts {cls.__qualname__}: register it first")
+    if not cls.__dataclass_params__.frozen:  # type: ignore[attr-defined]  # set by @dataclass
+        raise CodecError(f"labgob: remember_parts {cls.__qualname__}: the dataclass must be frozen")
+    _remembering.add(cls)
+    return cls
+
+
+def remembered_part(value: Any, depth: int) -> bytes | None:
+    """The part ``value`` was decoded from, if its class remembers parts and the part may be
+    spliced at nesting ``depth`` (no deeper than where it was decoded); else None."""
+    remembered = value.__dict__.get(_PART_ATTRIBUTE) if type(value) in _remembering else None
+    if remembered is None or depth > remembered[1]:
+        return None
+    part: bytes = remembered[0]
+    return part
 
 
 class Encoded:
@@ -368,9 +408,13 @@ class _Decoder:
         return int.from_bytes(self.raw(), "big", signed=True)
 
     def part(self, depth: int) -> Any:
+        start = self.pos - 1  # the PART tag
         outer_types, self.types = self.types, []
         value = self.value(depth)
         self.types = outer_types
+        if type(value) in _remembering:
+            # depth - 1: where the PART tag itself sat, the depth its bytes were spliced at.
+            object.__setattr__(value, _PART_ATTRIBUTE, (self.data[start : self.pos], depth - 1))
         return value
 
     def float_(self, depth: int) -> float:

@@ -9,10 +9,11 @@ Invariant: snapshot_index <= last_index; the entry at list position p has index
 snapshot_index + p.
 
 Each entry is also kept encoded (a codec part) in one growing buffer, made once when it
-enters the log, so persisting a long log copies bytes instead of re-encoding every entry each
-time (which made every start() cost O(log length) in Python code), and AppendEntries carries
-the same bytes (encoded_entries_from) instead of encoding each entry again for every
-follower and every send. Encoding first also makes append() all or nothing: a command the
+enters the log (for an entry received from the leader: the bytes the leader made), so
+persisting a long log copies bytes instead of re-encoding every entry each time (which made
+every start() cost O(log length) in Python code), and AppendEntries carries the same bytes
+(encoded_entries_from) instead of encoding each entry again for every follower and every
+send. Encoding first also makes append() all or nothing: a command the
 codec refuses is refused before anything changes.
 """
 
@@ -182,7 +183,7 @@ class RaftLog:
     def append(self, entries: list[LogEntry]) -> None:
         """Append entries; raise CodecError (naming the bad field) and change nothing if the
         codec cannot carry one of them."""
-        parts = [codec.encode_part(e, ENTRY_DEPTH, "entry") for e in entries]
+        parts = [codec.remembered_part(e, ENTRY_DEPTH) or codec.encode_part(e, ENTRY_DEPTH, "entry") for e in entries]
         self._entries.extend(entries)
         for part in parts:
             self._encoded += part

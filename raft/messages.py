@@ -9,8 +9,9 @@ from typing import Any
 from labrpc import codec
 
 
+@codec.remember_parts  # a follower stores the bytes the leader encoded, not encoding them again
 @codec.register
-@dataclass
+@dataclass(frozen=True)
 class LogEntry:
     term: int
     command: Any

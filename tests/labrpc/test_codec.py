@@ -136,3 +136,39 @@ def test_mutation_after_send_is_not_seen_by_the_receiver():
         assert keeper.received.entries == [Entry(1, "a")]
     finally:
         net.cleanup()
+
+
+@codec.remember_parts
+@codec.register
+@dataclass(frozen=True)
+class Remembering:
+    term: int
+    command: object
+
+
+def test_a_value_decoded_from_a_part_remembers_its_bytes_for_the_same_depth_or_shallower():
+    """What lets a Raft follower store the entry bytes the leader made instead of encoding
+    the entry again: splicing the remembered part gives the very bytes the sender sent."""
+    part = codec.encode_part(Remembering(3, ["x", Entry(1, None)]), depth=2)
+    sent = Message(entries=[codec.Encoded(part)])
+    received = codec.decode(codec.encode(sent)).entries[0]
+    assert received == Remembering(3, ["x", Entry(1, None)])
+    assert codec.remembered_part(received, 2) == part
+    assert codec.remembered_part(received, 1) == part  # shallower: still within the depth bound
+    assert codec.remembered_part(received, 3) is None  # deeper than it was checked for
+    assert codec.encode(Message(entries=[codec.Encoded(codec.remembered_part(received, 2))])) == codec.encode(sent)
+
+
+def test_only_values_decoded_from_a_part_of_a_remembering_class_remember():
+    plain = codec.decode(codec.encode(Message(entries=[Remembering(1, "a")]))).entries[0]
+    assert codec.remembered_part(plain, 2) is None  # decoded, but not from a part
+    other = codec.decode(codec.encode(Message(entries=[codec.Encoded(codec.encode_part(Entry(1, "a"), 2))])))
+    assert codec.remembered_part(other.entries[0], 2) is None  # Entry does not remember parts
+    assert codec.remembered_part(Remembering(1, "a"), 2) is None  # made here, never decoded
+
+
+def test_remember_parts_needs_a_registered_frozen_dataclass():
+    with pytest.raises(codec.CodecError, match="register it first"):
+        codec.remember_parts(NotRegistered)
+    with pytest.raises(codec.CodecError, match="frozen"):
+        codec.remember_parts(Entry)

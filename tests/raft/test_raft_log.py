@@ -7,7 +7,7 @@ import pytest
 
 from labrpc import codec
 from raft.log import IndexCompacted, RaftLog
-from raft.messages import LogEntry
+from raft.messages import AppendEntriesArgs, LogEntry
 
 
 def log_of(*terms: int, snapshot_index: int = 0, snapshot_term: int = 0) -> RaftLog:
@@ -143,3 +143,19 @@ def test_the_encoded_tail_stays_right_after_compacting_or_installing_a_snapshot(
     installed.truncate_from(11)
     for log in (compacted, installed):
         assert codec.decode(codec.encode(log.encoded_tail())) == []
+
+
+def test_a_follower_stores_the_bytes_the_leader_encoded(monkeypatch: pytest.MonkeyPatch):
+    """An entry received in AppendEntries is stored as the leader's bytes, not encoded again:
+    the follower's encoded log is byte for byte the leader's."""
+    leader = log_of(1, 1, 2)
+    args = AppendEntriesArgs(2, 0, 0, 0, leader.encoded_entries_from(1), 0)
+    received = codec.decode(codec.encode(args))
+
+    def encode_again(*_: object) -> bytes:
+        raise AssertionError("a received entry was encoded again")
+
+    monkeypatch.setattr(codec, "encode_part", encode_again)
+    follower = RaftLog()
+    follower.append(received.entries)
+    assert codec.encode(follower.encoded_tail()) == codec.encode(leader.encoded_tail())
