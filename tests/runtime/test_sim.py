@@ -116,6 +116,38 @@ def test_deadlock_fails_naming_every_blocking_point():
     assert not runtime.simulated()
 
 
+def test_busy_loop_without_a_step_cost_fails_as_a_livelock():
+    """With free steps, two threads that only pass a lock back and forth never move the clock."""
+
+    def body() -> None:
+        mu = runtime.Lock()
+
+        def spin() -> None:
+            while True:
+                with mu:
+                    pass
+
+        runtime.go(spin, name="spinner")
+        spin()
+
+    with pytest.raises(SimulationFailure, match="livelock: 1000 scheduling decisions") as info:
+        run_sim(body, step_cost_s=0, livelock_decisions=1000)
+    assert "spinner: runnable" in str(info.value)
+
+
+def test_threads_started_one_after_another_each_run_their_own_function():
+    """Threads run on reused greenlets: each new one must run its own function, once."""
+
+    def body() -> list[int]:
+        ran: list[int] = []
+        for i in range(50):
+            runtime.go(ran.append, i, name=f"t{i}").join()
+        return ran
+
+    outcome, ran = run_sim(body)
+    assert ran == list(range(50)) and outcome.threads_started == 50 and not outcome.leaked
+
+
 def test_exception_in_a_thread_reaches_excepthook(monkeypatch: pytest.MonkeyPatch):
     seen: list[tuple[str, str]] = []
     monkeypatch.setattr(threading, "excepthook", lambda args: seen.append((args.thread.name, repr(args.exc_value))))
