@@ -8,7 +8,8 @@ While run() is active, runtime's attributes are the simulator's (runtime.install
 simulated thread is a greenlet on the calling OS thread, and only one runs at a time. At every
 blocking point (lock acquire, condition wait, event wait, sleep, join, thread start and exit)
 the running thread asks the scheduler for the next thread, chosen by the seeded generator among
-the runnable ones, and switches to its greenlet. When no thread is runnable the clock jumps to
+the runnable ones, and switches to its greenlet. (One blocking point is no choice: a condition
+wait's taking its lock back; SimCondition.wait says why.) When no thread is runnable the clock jumps to
 the earliest timer; when there is no timer either, the run fails as a deadlock naming where
 each thread is blocked (a parked greenlet's gr_frame).
 
@@ -59,9 +60,10 @@ _RUNTIME_DIR = os.path.dirname(os.path.abspath(__file__))
 R = TypeVar("R")  # what a test function returns, handed back by Simulator.run
 
 # Virtual CPU time charged for each scheduling decision (a thread's step between two blocking
-# points). Without it computation is free, and a loop that only talks to other threads (a
-# kvraft client on a reliable network) would never let virtual time advance; with it, the
-# simulated machine runs every thread on one slow CPU. 0 gives pure zero-cost steps.
+# points; also at the one blocking point that is no choice, as if it were one). Without it
+# computation is free, and a loop that only talks to other threads (a kvraft client on a
+# reliable network) would never let virtual time advance; with it, the simulated machine runs
+# every thread on one slow CPU. 0 gives pure zero-cost steps.
 DEFAULT_STEP_COST_S = 50e-6
 
 # Trace events. A scheduling decision, by far the most frequent, is recorded as the chosen
@@ -423,8 +425,8 @@ class Simulator:
         if self.aborting:
             self._raise_abort()
 
-    # _pick runs at every blocking point, so it is written for speed: locals, no helper calls
-    # on the common path (a step's charge inlined, a decision recorded by one array append).
+    # _pick runs at every blocking point, so it is written for speed: locals, few helper calls,
+    # a decision recorded by one array append.
     def _pick(self) -> SimThread:
         """The next thread to run, by the seed; on a deadlock, the root (to report it)."""
         runnable = self._runnable
@@ -433,16 +435,8 @@ class Simulator:
         if self.aborting:
             assert self.root is not None  # set by run(), which is where threads are picked
             return self.root  # it raises the failure in the test; the rest wait for teardown
-        step_cost_s = self.step_cost_s
-        if step_cost_s:
-            # Charge the step: the clock moves on, waking the threads whose timers it passed.
-            # Virtual time advances at every decision, so no livelock needs counting.
-            self.clock = clock = self.clock + step_cost_s
-            timers = self._timers
-            if timers and timers[0][0] <= clock:
-                self._fire_due_timers()
-            if clock > self.time_limit_s:
-                self._fail_time_limit()
+        if self.step_cost_s:
+            self._charge_step()  # virtual time advances at every decision: no livelock to count
         else:
             self._count_decision_at_this_instant()
         n = len(runnable)
@@ -455,6 +449,23 @@ class Simulator:
             self.trace.append((_PICK, chosen.ident))
         # Aborting now if a timer fired past the time limit, or on a livelock.
         return chosen if not self.aborting else self.root
+
+    def _charge_step(self) -> None:
+        """Charge the running thread's step to the clock, waking the threads whose timers it passed."""
+        self.clock = clock = self.clock + self.step_cost_s
+        timers = self._timers
+        if timers and timers[0][0] <= clock:
+            self._fire_due_timers()
+        if clock > self.time_limit_s:
+            self._fail_time_limit()
+
+    def _step_without_choice(self) -> None:
+        """A blocking point where the scheduler has no choice to make (see SimCondition.wait):
+        the step is still charged, as at a decision, so that virtual time runs the same."""
+        if self.step_cost_s and len(self._runnable) > 1:
+            self._charge_step()
+            if self.aborting:
+                self._raise_abort()
 
     def _count_decision_at_this_instant(self) -> None:
         """Without a step cost, a busy loop would spin forever at one virtual instant: fail it."""
@@ -627,6 +638,11 @@ class SimLock:
             sim._raise_abort()
         if len(sim._runnable) > 1:  # sim._yield(), inlined: locks are the commonest blocking point
             sim._switch()
+        return self._take(blocking, timeout)
+
+    def _take(self, blocking: bool = True, timeout: float = -1) -> bool:
+        """Take the lock if it is free, else wait for release() to hand it over (if blocking)."""
+        sim = self._sim
         if self._owner is None:
             self._owner = sim.current
             return True
@@ -695,7 +711,12 @@ class SimCondition:
         notified = sim._block("Condition.wait", timeout)
         if not notified:
             _discard(self._waiters, me)
-        self._lock.acquire()
+        # Take the lock back with no choice point before: since it was picked to run, this
+        # thread has done nothing another could see, so a choice here would only repeat the
+        # one that picked it (whichever thread could run first now could have been picked
+        # then). If the lock is held, the wait for it is a choice point as always.
+        sim._step_without_choice()
+        self._lock._take()
         return notified
 
     def wait_for(self, predicate: Callable[[], Any], timeout: float | None = None) -> Any:

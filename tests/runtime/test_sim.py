@@ -116,6 +116,40 @@ def test_deadlock_fails_naming_every_blocking_point():
     assert not runtime.simulated()
 
 
+def test_a_woken_waiter_and_another_thread_get_the_lock_in_either_order():
+    """A woken waiter takes its lock back with no choice point before (SimCondition.wait), yet
+    a thread that wants the lock meanwhile may still get it first: no order is lost."""
+
+    def body() -> tuple[str, ...]:
+        mu = runtime.Lock()
+        cond = runtime.Condition(mu)
+        order: list[str] = []
+        woken = [False]
+
+        def waiter() -> None:
+            with mu:
+                while not woken[0]:
+                    cond.wait()
+                order.append("waiter")
+
+        def other() -> None:
+            with mu:
+                order.append("other")
+
+        waiting = runtime.go(waiter, name="waiter")
+        runtime.sleep(0.01)  # until the waiter waits
+        with mu:
+            woken[0] = True
+            cond.notify()
+            competing = runtime.go(other, name="other")
+        waiting.join()
+        competing.join()
+        return tuple(order)
+
+    orders = {run_sim(body, seed)[1] for seed in range(20)}
+    assert orders == {("waiter", "other"), ("other", "waiter")}
+
+
 def test_busy_loop_without_a_step_cost_fails_as_a_livelock():
     """With free steps, two threads that only pass a lock back and forth never move the clock."""
 
