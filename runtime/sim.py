@@ -8,7 +8,8 @@ While run() is active, runtime's attributes are the simulator's (runtime.install
 simulated thread is a greenlet on the calling OS thread, and only one runs at a time. At every
 blocking point (lock acquire, condition wait, event wait, sleep, join, thread start and exit)
 the running thread asks the scheduler for the next thread, chosen by the seeded generator among
-the runnable ones, and switches to its greenlet. When no thread is runnable the clock jumps to
+the runnable ones, and switches to its greenlet. (One blocking point is no choice: a condition
+wait's taking its lock back; SimCondition.wait says why.) When no thread is runnable the clock jumps to
 the earliest timer; when there is no timer either, the run fails as a deadlock naming where
 each thread is blocked (a parked greenlet's gr_frame).
 
@@ -29,9 +30,10 @@ other greenlet may run to release it.
 
 The greenlet that called run() (the *outer* one) only starts the root and tears down: every
 simulated greenlet has it as parent, so the root's result or exception comes back there, as
-does each thread unwound at teardown; a thread that ends normally makes the next thread
-chosen its parent, so that returning is the switch. Everything here runs on one OS thread, so
-the simulator needs no lock.
+does each thread unwound at teardown. The other threads run on *carrier* greenlets that
+outlive them: when a thread ends, its carrier switches to the next thread chosen and waits to
+carry a thread that go() starts later (a greenlet's first run is costly; see _idle_carrier).
+Everything here runs on one OS thread, so the simulator needs no lock.
 """
 
 from __future__ import annotations
@@ -46,7 +48,6 @@ import zlib
 from array import array
 from collections.abc import Callable
 from dataclasses import dataclass, field
-from functools import partial
 from typing import Any, TypeVar
 
 from greenlet import getcurrent, greenlet
@@ -59,9 +60,10 @@ _RUNTIME_DIR = os.path.dirname(os.path.abspath(__file__))
 R = TypeVar("R")  # what a test function returns, handed back by Simulator.run
 
 # Virtual CPU time charged for each scheduling decision (a thread's step between two blocking
-# points). Without it computation is free, and a loop that only talks to other threads (a
-# kvraft client on a reliable network) would never let virtual time advance; with it, the
-# simulated machine runs every thread on one slow CPU. 0 gives pure zero-cost steps.
+# points; also at the one blocking point that is no choice, as if it were one). Without it
+# computation is free, and a loop that only talks to other threads (a kvraft client on a
+# reliable network) would never let virtual time advance; with it, the simulated machine runs
+# every thread on one slow CPU. 0 gives pure zero-cost steps.
 DEFAULT_STEP_COST_S = 50e-6
 
 # Trace events. A scheduling decision, by far the most frequent, is recorded as the chosen
@@ -173,6 +175,9 @@ class Simulator:
         self.aborting = False
         self._hasher = hashlib.blake2b((seed & _MASK).to_bytes(8, "little"), digest_size=8)
         self._events = array("Q")  # recorded since the last fold into _hasher
+        self._user_events: dict[tuple[Any, ...], tuple[str, int]] = {}  # note_text's parts -> (text, hash)
+        self._name_hashes: dict[str, int] = {}  # thread name -> stable_hash(name)
+        self._idle_carriers: list[greenlet] = []  # greenlets whose thread ended (_carrier_main)
         self.decisions = 0
         self.threads_started = 0
         self.trace: list[tuple[Any, ...]] | None = [] if keep_trace else None
@@ -202,16 +207,33 @@ class Simulator:
         self._check_abort()
         ident = self._next_ident
         self._next_ident += 1
-        # The outer greenlet as parent: it is never a thread's descendant, so a thread that
-        # ends may make any other its parent (_thread_main) without a cycle.
-        thread = SimThread(self, ident, name or f"sim-thread-{ident}", fn, args, greenlet(parent=self._outer))
-        thread.glet.run = partial(self._thread_main, thread)
+        thread = SimThread(self, ident, name or f"sim-thread-{ident}", fn, args, self._idle_carrier())
         self._threads.append(thread)
         self._runnable.append(thread)
         self.threads_started += 1
-        self.note(_GO, ident, stable_hash(thread.name))
+        self.note(_GO, ident, self._name_hash(thread.name))
         self._yield("go")
         return thread
+
+    def _name_hash(self, name: str) -> int:
+        """stable_hash(name), each name hashed once: a few names recur for thousands of threads."""
+        known = self._name_hashes.get(name)
+        if known is None:
+            known = self._name_hashes[name] = stable_hash(name)
+        return known
+
+    def _idle_carrier(self) -> greenlet:
+        """A greenlet to run a new thread on: one whose last thread ended, or a new one.
+
+        Why reuse: a greenlet's first switch costs some 16 CPU microseconds (it allocates the
+        frame stack that every later call on it uses), ten times a switch, and the code under
+        test starts a thread per RPC. Which greenlet carries a thread is invisible to the
+        scheduler, so reuse changes no run."""
+        if self._idle_carriers:
+            return self._idle_carriers.pop()
+        # The outer greenlet as parent: run() then gets back whatever ends a carrier (teardown,
+        # an interrupt), and never a thread's descendant, so no cycle.
+        return greenlet(self._carrier_main, parent=self._outer)
 
     def live_threads(self) -> list[SimThread]:
         return [t for t in self._threads if t is not self.root]
@@ -311,6 +333,9 @@ class Simulator:
             except BaseException:  # noqa: BLE001 - only the root's (threads report their own)
                 pass  # the root is alive here only when run() is already raising (an interrupt)
         self.current = None
+        for carrier in self._idle_carriers:
+            carrier.throw()  # GreenletExit where it parked: it ends, back here
+        self._idle_carriers.clear()
 
     # --- trace -----------------------------------------------------------------------------
 
@@ -334,10 +359,15 @@ class Simulator:
 
     def note_text(self, *parts: Any) -> None:
         """Mix a user event (e.g. an RPC's fate) into the trace, by its text."""
-        text = "|".join(map(str, parts))
-        self.note(_USER, stable_hash(text))
+        known = self._user_events.get(parts)
+        if known is None:  # the same few events recur (one per end, method and fate): hash each once
+            text = "|".join(map(str, parts))
+            known = self._user_events[parts] = (text, stable_hash(text))
+        events = self._events
+        events.append(_MARKER | _USER)
+        events.append(known[1])
         if self.trace is not None:
-            self.trace[-1] = (_USER, text)
+            self.trace.append((_USER, known[0]))
 
     # --- scheduling ------------------------------------------------------------------------
 
@@ -395,8 +425,8 @@ class Simulator:
         if self.aborting:
             self._raise_abort()
 
-    # _pick runs at every blocking point, so it is written for speed: locals, no helper calls
-    # on the common path (a step's charge inlined, a decision recorded by one array append).
+    # _pick runs at every blocking point, so it is written for speed: locals, few helper calls,
+    # a decision recorded by one array append.
     def _pick(self) -> SimThread:
         """The next thread to run, by the seed; on a deadlock, the root (to report it)."""
         runnable = self._runnable
@@ -406,31 +436,45 @@ class Simulator:
             assert self.root is not None  # set by run(), which is where threads are picked
             return self.root  # it raises the failure in the test; the rest wait for teardown
         if self.step_cost_s:
-            # Charge the step: the clock moves on, waking the threads whose timers it passed.
-            self.clock = clock = self.clock + self.step_cost_s
-            self._decisions_at_this_instant = 0
-            timers = self._timers
-            if timers and timers[0][0] <= clock:
-                self._fire_due_timers()
-            if clock > self.time_limit_s:
-                self._fail_time_limit()
+            self._charge_step()  # virtual time advances at every decision: no livelock to count
+        else:
+            self._count_decision_at_this_instant()
         n = len(runnable)
         chosen = runnable[0] if n == 1 else runnable[int(self._pick_random() * n)]
         self.decisions = decisions = self.decisions + 1
+        self._events.append(chosen.ident)
+        if not decisions % _FOLD_EVERY:
+            self._fold()
+        if self.trace is not None:
+            self.trace.append((_PICK, chosen.ident))
+        # Aborting now if a timer fired past the time limit, or on a livelock.
+        return chosen if not self.aborting else self.root
+
+    def _charge_step(self) -> None:
+        """Charge the running thread's step to the clock, waking the threads whose timers it passed."""
+        self.clock = clock = self.clock + self.step_cost_s
+        timers = self._timers
+        if timers and timers[0][0] <= clock:
+            self._fire_due_timers()
+        if clock > self.time_limit_s:
+            self._fail_time_limit()
+
+    def _step_without_choice(self) -> None:
+        """A blocking point where the scheduler has no choice to make (see SimCondition.wait):
+        the step is still charged, as at a decision, so that virtual time runs the same."""
+        if self.step_cost_s and len(self._runnable) > 1:
+            self._charge_step()
+            if self.aborting:
+                self._raise_abort()
+
+    def _count_decision_at_this_instant(self) -> None:
+        """Without a step cost, a busy loop would spin forever at one virtual instant: fail it."""
         self._decisions_at_this_instant += 1
         if self._decisions_at_this_instant > self._livelock_decisions:
             self._fail(
                 f"livelock: {self._livelock_decisions} scheduling decisions without virtual time "
                 f"advancing (a busy loop?)\n{self._thread_report()}"
             )
-            assert self.root is not None  # set by run(), which is where threads are picked
-            return self.root
-        self._events.append(chosen.ident)
-        if not decisions % _FOLD_EVERY:
-            self._fold()
-        if self.trace is not None:
-            self.trace.append((_PICK, chosen.ident))
-        return chosen if not self.aborting else self.root
 
     def _fire_due_timers(self) -> None:
         """Wake the threads whose timers the clock has passed."""
@@ -468,21 +512,37 @@ class Simulator:
 
     # --- threads' lives --------------------------------------------------------------------
 
-    def _thread_main(self, thread: SimThread, *_switch_args: Any) -> None:
-        """A simulated thread's greenlet: run it, then switch to the next thread by ending.
+    def _carrier_main(self, *_switch_args: Any) -> None:
+        """A carrier greenlet: runs simulated threads, one after another.
 
-        It may be started by a switch() or by another thread's ending (then with that
-        greenlet's result, None, as the argument)."""
+        A thread starts when the scheduler first switches to its carrier (self.current is then
+        that thread). When it ends, the carrier parks in _idle_carriers and switches to the
+        next thread chosen, until go() hands it a new thread and the scheduler picks that one.
+        At teardown it ends instead, back to the outer greenlet, its parent."""
+        while True:
+            thread = self.current
+            assert thread is not None  # the scheduler sets it before switching to a thread
+            self._run_thread(thread)
+            if self.aborting:
+                return
+            self.note(_EXIT, thread.ident)
+            self._idle_carriers.append(thread.glet)
+            nxt = self._pick()
+            self.current = nxt
+            nxt.glet.switch()
+
+    def _run_thread(self, thread: SimThread) -> None:
+        """A simulated thread's life on its carrier, up to its retirement."""
         try:
             if not self.aborting:  # else: torn down before it ever ran
                 fn = thread._fn
-                assert fn is not None  # only the root has none, and its greenlet runs root_main
+                assert fn is not None  # only the root has none, and it runs on its own greenlet
                 fn(*thread._args)
         except _Abort:
             pass
         except KeyboardInterrupt:
             # Ctrl-C lands in whichever greenlet runs: end the simulation and raise it in
-            # run(), to the outer greenlet, still this greenlet's parent.
+            # run(), to the outer greenlet, the carrier's parent.
             self._fail("interrupted")
             raise
         except BaseException as exc:  # noqa: BLE001 - reported like an uncaught thread exception
@@ -490,11 +550,6 @@ class Simulator:
                 self._report_exception(thread, exc)
         finally:
             self._retire(thread)
-        if not self.aborting:  # at teardown, ending returns to the outer greenlet
-            self.note(_EXIT, thread.ident)
-            nxt = self._pick()
-            self.current = nxt
-            thread.glet.parent = nxt.glet  # ending switches to the parent
 
     def _retire(self, thread: SimThread) -> None:
         thread._fn, thread._args = None, ()  # drop the references: the thread is done
@@ -583,6 +638,11 @@ class SimLock:
             sim._raise_abort()
         if len(sim._runnable) > 1:  # sim._yield(), inlined: locks are the commonest blocking point
             sim._switch()
+        return self._take(blocking, timeout)
+
+    def _take(self, blocking: bool = True, timeout: float = -1) -> bool:
+        """Take the lock if it is free, else wait for release() to hand it over (if blocking)."""
+        sim = self._sim
         if self._owner is None:
             self._owner = sim.current
             return True
@@ -597,7 +657,7 @@ class SimLock:
         _discard(self._waiters, me)
         return False
 
-    def release(self) -> None:
+    def release(self, *_exc_info: Any) -> None:
         if self._owner is None:
             if self._sim.aborting:
                 return  # unwinding out of a wait that never got the lock back
@@ -614,9 +674,7 @@ class SimLock:
         return self._owner is not None
 
     __enter__ = acquire  # with its defaults: blocking, no timeout
-
-    def __exit__(self, *exc: Any) -> None:
-        self.release()
+    __exit__ = release  # the with block's exception, if any, passes through
 
 
 class SimCondition:
@@ -653,7 +711,12 @@ class SimCondition:
         notified = sim._block("Condition.wait", timeout)
         if not notified:
             _discard(self._waiters, me)
-        self._lock.acquire()
+        # Take the lock back with no choice point before: since it was picked to run, this
+        # thread has done nothing another could see, so a choice here would only repeat the
+        # one that picked it (whichever thread could run first now could have been picked
+        # then). If the lock is held, the wait for it is a choice point as always.
+        sim._step_without_choice()
+        self._lock._take()
         return notified
 
     def wait_for(self, predicate: Callable[[], Any], timeout: float | None = None) -> Any:

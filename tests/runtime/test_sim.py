@@ -116,6 +116,72 @@ def test_deadlock_fails_naming_every_blocking_point():
     assert not runtime.simulated()
 
 
+def test_a_woken_waiter_and_another_thread_get_the_lock_in_either_order():
+    """A woken waiter takes its lock back with no choice point before (SimCondition.wait), yet
+    a thread that wants the lock meanwhile may still get it first: no order is lost."""
+
+    def body() -> tuple[str, ...]:
+        mu = runtime.Lock()
+        cond = runtime.Condition(mu)
+        order: list[str] = []
+        woken = [False]
+
+        def waiter() -> None:
+            with mu:
+                while not woken[0]:
+                    cond.wait()
+                order.append("waiter")
+
+        def other() -> None:
+            with mu:
+                order.append("other")
+
+        waiting = runtime.go(waiter, name="waiter")
+        runtime.sleep(0.01)  # until the waiter waits
+        with mu:
+            woken[0] = True
+            cond.notify()
+            competing = runtime.go(other, name="other")
+        waiting.join()
+        competing.join()
+        return tuple(order)
+
+    orders = {run_sim(body, seed)[1] for seed in range(20)}
+    assert orders == {("waiter", "other"), ("other", "waiter")}
+
+
+def test_busy_loop_without_a_step_cost_fails_as_a_livelock():
+    """With free steps, two threads that only pass a lock back and forth never move the clock."""
+
+    def body() -> None:
+        mu = runtime.Lock()
+
+        def spin() -> None:
+            while True:
+                with mu:
+                    pass
+
+        runtime.go(spin, name="spinner")
+        spin()
+
+    with pytest.raises(SimulationFailure, match="livelock: 1000 scheduling decisions") as info:
+        run_sim(body, step_cost_s=0, livelock_decisions=1000)
+    assert "spinner: runnable" in str(info.value)
+
+
+def test_threads_started_one_after_another_each_run_their_own_function():
+    """Threads run on reused greenlets: each new one must run its own function, once."""
+
+    def body() -> list[int]:
+        ran: list[int] = []
+        for i in range(50):
+            runtime.go(ran.append, i, name=f"t{i}").join()
+        return ran
+
+    outcome, ran = run_sim(body)
+    assert ran == list(range(50)) and outcome.threads_started == 50 and not outcome.leaked
+
+
 def test_exception_in_a_thread_reaches_excepthook(monkeypatch: pytest.MonkeyPatch):
     seen: list[tuple[str, str]] = []
     monkeypatch.setattr(threading, "excepthook", lambda args: seen.append((args.thread.name, repr(args.exc_value))))
