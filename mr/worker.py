@@ -141,9 +141,9 @@ class Worker:
                 groups[key] = [value]
             else:
                 values.append(value)
-        buckets: list[list[intermediate.Run]] = [[] for _ in range(task.n_reduce)]
+        buckets: list[intermediate.Runs] = [[] for _ in range(task.n_reduce)]
         for key, values in groups.items():
-            buckets[self._ihash(key) % task.n_reduce].append(intermediate.run_of(key, values))
+            intermediate.add_runs(buckets[self._ihash(key) % task.n_reduce], key, values)
         # Every bucket is written, even empty, so reducers can read all nMap files.
         for y, runs in enumerate(buckets):
             with os.fdopen(self._temp(task, temps, intermediate_name(task.task, y)), "wb") as f:
@@ -160,12 +160,13 @@ class Worker:
     def _do_reduce(self, task: rpc.TaskReply, temps: list[str]) -> None:
         groups: dict[str, list[str]] = {}
         for x in range(task.n_map):
-            for key, values, times in intermediate.read(os.path.join(self.folder, intermediate_name(x, task.task))):
+            runs = intermediate.read(os.path.join(self.folder, intermediate_name(x, task.task)))
+            for key, value, times in intermediate.iter_runs(runs):
                 group = groups.get(key)
                 if group is None:
-                    groups[key] = values * times
+                    groups[key] = [value] * times
                 else:
-                    group += values * times
+                    group += [value] * times
         with os.fdopen(self._temp(task, temps, output_name(task.task)), "w", encoding="utf-8") as out:
             for key in sorted(groups):  # the course sorts by key before reducing
                 out.write(format_output(key, self.reducef(key, groups[key])))

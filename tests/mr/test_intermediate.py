@@ -11,33 +11,36 @@ from mr.apps import wc
 from mr.intermediate import IntermediateError
 from mr.worker import TaskFailed, Worker
 
-RUNS = [
-    intermediate.run_of("apple", ["1", "1", "1"]),
-    intermediate.run_of("pear", ["a", "b", "a"]),
-    intermediate.run_of("fig", ["only"]),
-    intermediate.run_of("naïve ☃", ["x\ny", "x\ny"]),
-]
+GROUPS = {"apple": ["1", "1", "1"], "pear": ["a", "b", "a"], "fig": ["only"], "naïve ☃": ["x\ny", "x\ny"]}
 
 
-def expand(runs: list[intermediate.Run]) -> dict[str, list[str]]:
-    return {key: values * times for key, values, times in runs}
+def runs_of(groups: dict[str, list[str]]) -> intermediate.Runs:
+    runs: intermediate.Runs = []
+    for key, values in groups.items():
+        intermediate.add_runs(runs, key, values)
+    return runs
 
 
-def test_run_of_writes_equal_values_once() -> None:
-    assert intermediate.run_of("apple", ["1", "1", "1"]) == ("apple", ["1"], 3)
-    assert intermediate.run_of("pear", ["a", "b", "a"]) == ("pear", ["a", "b", "a"], 1)
-    assert intermediate.run_of("fig", ["only"]) == ("fig", ["only"], 1)
+def expand(runs: intermediate.Runs) -> dict[str, list[str]]:
+    groups: dict[str, list[str]] = {}
+    for key, value, times in intermediate.iter_runs(runs):
+        groups.setdefault(key, []).extend([value] * times)
+    return groups
+
+
+RUNS = runs_of(GROUPS)
+
+
+def test_equal_values_are_one_run() -> None:
+    assert runs_of({"apple": ["1", "1", "1"]}) == ["apple", "1", 3]
+    assert runs_of({"pear": ["a", "b", "a"]}) == ["pear", "a", 1, "pear", "b", 1, "pear", "a", 1]
+    assert runs_of({"fig": ["only"]}) == ["fig", "only", 1]
 
 
 def test_round_trip(tmp_path: Path) -> None:
     path = tmp_path / "mr-0-0"
     path.write_bytes(intermediate.encode(RUNS))
-    assert expand(intermediate.read(str(path))) == {
-        "apple": ["1", "1", "1"],
-        "pear": ["a", "b", "a"],
-        "fig": ["only"],
-        "naïve ☃": ["x\ny", "x\ny"],
-    }
+    assert expand(intermediate.read(str(path))) == GROUPS
     path.write_bytes(intermediate.encode([]))
     assert intermediate.read(str(path)) == []
 
@@ -45,7 +48,7 @@ def test_round_trip(tmp_path: Path) -> None:
 def damaged(good: bytes) -> dict[str, bytes]:
     header_end = good.index(b"\n") + 1
     flipped = bytearray(good)
-    flipped[header_end + 4] ^= 0x01  # "apple" becomes "aqple": still valid JSON, a wrong answer
+    flipped[header_end + 3] ^= 0x01  # "apple" becomes "aqple": still valid JSON, a wrong answer
     return {
         "empty": b"",
         "truncated in the header": good[:10],
@@ -53,6 +56,7 @@ def damaged(good: bytes) -> dict[str, bytes]:
         "one bit flipped": bytes(flipped),
         "trailing bytes": good + b"]",
         "plain JSON": b'{"apple": ["1"]}',
+        "not three items a run": intermediate.encode(["apple", "1"]),
         "bad size": good.replace(b" 1 ", b" 1 x", 1),
     }
 
@@ -67,7 +71,7 @@ def test_damaged_file_is_a_clear_error(tmp_path: Path, damage: str) -> None:
 
 def test_reduce_task_fails_clearly_on_a_truncated_file(tmp_path: Path) -> None:
     """The worker's failure message (which the coordinator logs) names the file and what is wrong with it."""
-    good = intermediate.encode([intermediate.run_of("apple", ["1", "1"])])
+    good = intermediate.encode(["apple", "1", 2])
     (tmp_path / "mr-0-0").write_bytes(good)
     (tmp_path / "mr-1-0").write_bytes(good[:-3])
     worker = Worker(wc.map, wc.reduce, str(tmp_path / "no.sock"), folder=str(tmp_path))
