@@ -15,6 +15,7 @@ Cheat sheet:
 
 Apps live in mr/apps/ (wc, indexer, mtiming, rtiming, jobcount, early_exit, crash, nocrash):
 each is a Python file, loaded by path, defining map(filename, contents) -> [(key, value)] and
-reduce(key, values) -> str. Files: mr-X-Y (intermediate, JSON), mr-out-Y ("key value" lines),
+reduce(key, values) -> str. Files: mr-X-Y (intermediate: a checksummed header line, then JSON
+runs, see mr/intermediate.py), mr-out-Y ("key value" lines),
 each written to a hidden .mr-tmp-* file and renamed into place.
 """

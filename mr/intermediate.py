@@ -1,0 +1,94 @@
+"""The intermediate file format: what map task X writes to mr-X-Y for reduce task Y.
+
+The handout leaves the format to us (JSON is its suggestion). A file is one header line,
+then one flat JSON array of runs, three items each: key, value, times (the key has `times`
+copies of value):
+
+    mr-intermediate 1 <payload bytes> <crc32 of the payload, 8 hex digits>
+    ["apple","1",3,"pear","a",1,"pear","b",1]
+
+A key whose values are all equal (word count's "1"s, most keys of every app) is one run,
+whatever its count: one map task of the word-count benchmark emits about 430,000 values
+but only about 36,000 distinct keys, so the JSON, and the time to encode and decode it,
+shrinks to a fraction. Flat, because a JSON array per run or per key costs a Python list
+per run to decode and twice the time to encode.
+
+The header lets a reducer tell a truncated or corrupted file (a crashed or buggy writer, a
+full disk) from a good one before decoding it: read() raises IntermediateError naming the
+file, never returns a silently wrong answer.
+"""
+
+from __future__ import annotations
+
+import json
+import os
+import zlib
+from collections.abc import Iterator
+from typing import Any
+
+MAGIC = "mr-intermediate"
+VERSION = 1
+
+Runs = list[Any]  # flat: key, value, times, key, value, times, ...
+
+# Runs hold no cycles, so the encoder's check for them (a dict insert and delete per list)
+# is switched off.
+_ENCODER = json.JSONEncoder(ensure_ascii=False, separators=(",", ":"), check_circular=False)
+
+
+class IntermediateError(Exception):
+    """An intermediate file is truncated, corrupted, or not one of ours."""
+
+
+def add_runs(runs: Runs, key: str, values: list[str]) -> None:
+    """Append key's values to runs: one run if they are all equal, else one run per value."""
+    first = values[0]
+    if values.count(first) == len(values):  # list.count: a C loop
+        runs += (key, first, len(values))
+    else:
+        for value in values:
+            runs += (key, value, 1)
+
+
+def iter_runs(runs: Runs) -> Iterator[tuple[str, str, int]]:
+    """(key, value, times) for each run."""
+    items = iter(runs)
+    return zip(items, items, items, strict=True)  # decode checked that the items come in threes
+
+
+def encode(runs: Runs) -> bytes:
+    """One intermediate file's bytes: the header line, then the runs as compact JSON."""
+    payload = _ENCODER.encode(runs).encode("utf-8")
+    header = f"{MAGIC} {VERSION} {len(payload)} {zlib.crc32(payload):08x}\n"
+    return header.encode("ascii") + payload
+
+
+def decode(data: bytes, name: str) -> Runs:
+    """The runs in one intermediate file's bytes; IntermediateError (naming name) if they are damaged."""
+    header, newline, payload = data.partition(b"\n")
+    fields = header.split()
+    if not newline or len(fields) != 4 or fields[0] != MAGIC.encode() or fields[1] != str(VERSION).encode():
+        raise IntermediateError(f"intermediate file {name!r} has no valid header (not written by this worker?)")
+    try:
+        size, crc = int(fields[2]), int(fields[3], 16)
+    except ValueError:
+        raise IntermediateError(f"intermediate file {name!r} has a malformed header: {header[:80]!r}") from None
+    if len(payload) != size:
+        raise IntermediateError(
+            f"intermediate file {name!r} is truncated or damaged: {len(payload)} bytes of runs, its header says {size}"
+        )
+    if zlib.crc32(payload) != crc:
+        raise IntermediateError(f"intermediate file {name!r} is corrupted: its checksum does not match")
+    try:
+        runs: Any = json.loads(payload)
+    except ValueError as e:  # a writer bug: the checksum matched what it wrote
+        raise IntermediateError(f"intermediate file {name!r} holds invalid JSON: {e}") from None
+    if not isinstance(runs, list) or len(runs) % 3 != 0:
+        raise IntermediateError(f"intermediate file {name!r} holds no list of (key, value, times) runs")
+    return runs
+
+
+def read(path: str) -> Runs:
+    """The runs in the intermediate file at path; IntermediateError if it is damaged."""
+    with open(path, "rb") as f:
+        return decode(f.read(), os.path.basename(path))
