@@ -21,7 +21,7 @@ the caller and the server never share an object.
 Deviation: the course hands each request to a dispatcher goroutine and then to a goroutine of
 its own while Call waits; here the calling thread plays that goroutine, since it waits anyway.
 The handler still runs on a thread of its own, so a hung handler cannot hang the network
-(threads that finished a handler are reused: see _HandlerThreads).
+(threads that finished a handler are reused: see runtime/workers.py).
 
 Observing the network (not in the course): ``set_observer(fn)`` makes every network call
 fn(endname, servername, method, fate) as a request reaches its server's handler
@@ -40,6 +40,7 @@ from typing import Any
 import runtime
 from labrpc import codec
 from labrpc.service import Server, UnknownMethod
+from runtime.workers import Workers
 
 
 class Fate(enum.Enum):
@@ -102,57 +103,6 @@ class _Outcome:
         self.error: BaseException | None = None
 
 
-class _HandlerThreads:
-    """The threads that run RPC handlers: each running handler has a thread of its own.
-
-    A thread that finishes a handler waits for the next one rather than exiting, and a new
-    thread starts only when every one is busy. Why: starting a thread costs two context
-    switches (Thread.start waits until the new thread runs), and on a loaded 2-core machine
-    each switch may wait for a time slice, while the course's TestRegression1 allows 30 ms
-    for a whole call. stop() (from Network.cleanup) lets the idle threads exit.
-    """
-
-    def __init__(self) -> None:
-        self._mu = runtime.Lock()
-        self._work = runtime.Condition(self._mu)  # notified when a job arrives, and by stop()
-        self._jobs: list[tuple[Callable[..., None], tuple]] = []  # guarded by _mu
-        self._idle = 0  # threads waiting for a job; guarded by _mu
-        self._stopped = False
-
-    def run(self, fn: Callable[..., None], *args: Any) -> None:
-        with self._mu:
-            if self._idle > len(self._jobs):
-                self._jobs.append((fn, args))
-                self._work.notify()
-                return
-        runtime.go(self._serve, (fn, args), name="labrpc-handler")
-
-    def start_idle(self) -> None:
-        """Start one thread that waits for work, so even the first call needs no thread start."""
-        runtime.go(self._serve, None, name="labrpc-handler")
-
-    def stop(self) -> None:
-        with self._mu:
-            self._stopped = True
-            self._work.notify_all()
-
-    def _serve(self, job: tuple[Callable[..., None], tuple] | None) -> None:
-        if job is None:
-            job = self._next_job()
-        while job is not None:
-            fn, args = job
-            fn(*args)
-            job = self._next_job()
-
-    def _next_job(self) -> tuple[Callable[..., None], tuple] | None:
-        with self._mu:
-            self._idle += 1
-            while not self._jobs and not self._stopped:
-                self._work.wait()
-            self._idle -= 1
-            return self._jobs.pop(0) if self._jobs else None
-
-
 class ClientEnd:
     """One client's end of a connection to a server, as the course's ClientEnd."""
 
@@ -194,7 +144,9 @@ class Network:
         self._bytes = 0  # total bytes sent, for statistics
         # Set by cleanup(). Every delay waits on it, so cleanup ends them all at once.
         self._done = runtime.Event()
-        self._handlers = _HandlerThreads()
+        # Each handler on a thread of its own; reused ones, as a thread start costs two context
+        # switches, and TestRegression1 allows 30 ms for a whole call on a loaded machine.
+        self._handlers = Workers("labrpc-handler")
         self._handlers.start_idle()
 
     # --- configuration ---------------------------------------------------------------------

@@ -6,11 +6,11 @@
 
 Why not a new thread per job: starting a thread costs two context switches (Thread.start
 waits until the new thread runs), and on a loaded 2-core machine each may wait for a time
-slice. A Raft peer sends an RPC on a thread of its own (so a slow or lost one delays nothing
-else), hundreds a second; reusing the threads cut raft_bench's median start-to-apply time by
-about half. Jobs never queue behind a busy worker: there is always a thread per running job,
-as there would be with a thread per job. Built on the runtime facade, so the simulator runs
-the same code.
+slice. A Raft peer sends each RPC on a thread of its own (so a slow or lost one delays
+nothing else), and labrpc runs each request's handler on one, hundreds a second; reusing the
+threads cut raft_bench's median start-to-apply time by about half. Jobs never queue behind a
+busy worker: there is always a thread per running job, as there would be with a thread per
+job. Built on the runtime facade, so the simulator runs the same code.
 """
 
 from __future__ import annotations
