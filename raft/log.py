@@ -13,8 +13,8 @@ enters the log (for an entry received from the leader: the bytes the leader made
 persisting a long log copies bytes instead of re-encoding every entry each time (which made
 every start() cost O(log length) in Python code), and AppendEntries carries the same bytes
 (encoded_entries_from) instead of encoding each entry again for every follower and every
-send. Encoding first also makes append() all or nothing: a command the
-codec refuses is refused before anything changes.
+send. Encoding first also makes append() all or nothing: a command the codec refuses is
+refused before anything changes.
 """
 
 from __future__ import annotations
