@@ -17,7 +17,6 @@
 
 from __future__ import annotations
 
-import functools
 import os
 import resource
 import shutil
@@ -27,6 +26,7 @@ import sys
 import tempfile
 import time
 from pathlib import Path
+from typing import IO
 
 sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 
@@ -92,14 +92,9 @@ def run_job(
     processes: list[subprocess.Popen[bytes]] = []
     with open(folder / "log.txt", "wb") as log:
         # The job's processes share a process group of their own, the coordinator's, so that
-        # one kill ends them all, even a worker whose start Ctrl-C interrupted.
-        coordinator = subprocess.Popen(
-            [sys.executable, "-m", "mr.coordinator", *coordinator_opts, *map(str, inputs)],
-            cwd=folder,
-            env=env,
-            stdout=log,
-            stderr=log,
-            preexec_fn=os.setpgrp,  # a group of its own (process_group= would need Python 3.11)
+        # one kill ends them all.
+        coordinator = _start(
+            [sys.executable, "-m", "mr.coordinator", *coordinator_opts, *map(str, inputs)], 0, folder, env, log
         )
         processes.append(coordinator)
         try:
@@ -109,18 +104,11 @@ def run_job(
                     raise RuntimeError(f"coordinator did not start; see {folder / 'log.txt'}")
                 time.sleep(0.01)
             start = time.monotonic()
-            workers = [
-                subprocess.Popen(
-                    [sys.executable, "-m", "mr.worker", str(app)],
-                    cwd=folder,
-                    env=env,
-                    stdout=log,
-                    stderr=log,
-                    preexec_fn=functools.partial(os.setpgid, 0, coordinator.pid),
+            for app in apps:
+                processes.append(
+                    _start([sys.executable, "-m", "mr.worker", str(app)], coordinator.pid, folder, env, log)
                 )
-                for app in apps
-            ]
-            processes += workers
+            workers = processes[1:]
             # Workers exit only once the job is over (test-mr.sh's early exit test), so the first
             # exit marks the job's end; a straggler may still be busy with a copy nobody needs.
             while all(w.poll() is None for w in workers):
@@ -133,6 +121,24 @@ def run_job(
             for p in processes:
                 p.wait()
     return elapsed, children_cpu() - cpu, sorted_output(folder)
+
+
+def _start(args: list[str], group: int, folder: Path, env: dict[str, str], log: IO[bytes]) -> subprocess.Popen[bytes]:
+    """Start one of a job's processes in process group ``group`` (0: a new one of its own),
+    with Ctrl-C held off until it has started. Interrupted halfway, Popen would leave a child
+    that is in no list to wait for and, if it had not joined the group yet, out of reach of
+    the group's kill: alive after the benchmark (seen under load). The child gets SIGINT
+    back before it runs the program."""
+    held = signal.pthread_sigmask(signal.SIG_BLOCK, {signal.SIGINT})
+
+    def join_group() -> None:  # in the child, before exec (process_group= would need Python 3.11)
+        os.setpgid(0, group)
+        signal.pthread_sigmask(signal.SIG_SETMASK, held)
+
+    try:
+        return subprocess.Popen(args, cwd=folder, env=env, stdout=log, stderr=log, preexec_fn=join_group)
+    finally:
+        signal.pthread_sigmask(signal.SIG_SETMASK, held)
 
 
 def _kill_group(pgid: int) -> None:
