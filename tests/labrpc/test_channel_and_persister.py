@@ -78,6 +78,73 @@ def test_many_senders_each_value_received_once():
         assert [v for v in got if v // 1000 == k] == [k * 1000 + i for i in range(200)]
 
 
+def test_send_each_returns_only_once_its_last_value_is_taken():
+    ch: Channel[int] = Channel()
+    sent = runtime.Event()
+    t = runtime.go(lambda: ch.send_each([1, 2, 3]) or sent.set(), name="sender")
+    assert ch.recv() == 1
+    assert ch.recv() == 2
+    assert not sent.wait(0.2), "send_each is a loop of unbuffered sends: it waits for the last"
+    assert ch.recv() == 3
+    assert sent.wait(2)
+    t.join(2)
+
+
+def test_send_each_gives_parked_receivers_one_value_each_and_parks_with_the_rest():
+    ch: Channel[int] = Channel()
+    got: list[int] = []
+    receivers = [runtime.go(lambda: got.append(ch.recv()), name=f"receiver-{k}") for k in range(3)]
+    runtime.sleep(0.1)  # let the receivers park
+    sent = runtime.Event()
+    t = runtime.go(lambda: ch.send_each([1, 2, 3, 4]) or sent.set(), name="sender")
+    for r in receivers:
+        r.join(2)
+    assert sorted(got) == [1, 2, 3]
+    assert not sent.wait(0.2), "the fourth value has no receiver yet"
+    assert ch.recv() == 4
+    assert sent.wait(2)
+    t.join(2)
+
+
+def test_close_in_the_middle_of_send_each_raises_in_the_sender():
+    ch: Channel[int] = Channel()
+    errors: list[Exception] = []
+
+    def sender() -> None:
+        try:
+            ch.send_each([1, 2, 3])
+        except ChannelClosed as e:
+            errors.append(e)
+
+    t = runtime.go(sender, name="sender")
+    assert ch.recv() == 1
+    ch.close()
+    t.join(2)
+    assert len(errors) == 1 and not t.is_alive()
+    with pytest.raises(ChannelClosed):
+        ch.recv()
+
+
+def test_send_each_and_send_mixed_each_value_received_once_in_each_senders_order():
+    ch: Channel[int] = Channel()
+
+    def batches(k: int) -> None:
+        for start in range(0, 200, 10):
+            ch.send_each([k * 1000 + i for i in range(start, start + 10)])
+
+    def singles(k: int) -> None:
+        for i in range(200):
+            ch.send(k * 1000 + i)
+
+    senders = [runtime.go(batches if k % 2 else singles, k, name=f"sender-{k}") for k in range(4)]
+    got = [ch.recv() for _ in range(800)]
+    for t in senders:
+        t.join(2)
+    assert sorted(got) == sorted(k * 1000 + i for k in range(4) for i in range(200))
+    for k in range(4):
+        assert [v for v in got if v // 1000 == k] == [k * 1000 + i for i in range(200)]
+
+
 def test_persister_saves_pairs_atomically_and_copies():
     p = Persister()
     assert p.read_raft_state() == b"" and p.read_snapshot() == b"" and p.raft_state_size() == 0
