@@ -355,27 +355,23 @@ class _Decoder:
         self.pos = 0
         self.types: list[type] = []
 
-    def byte(self) -> int:
-        if self.pos >= len(self.data):
-            raise CodecError("labgob: truncated data")
-        b = self.data[self.pos]
-        self.pos += 1
-        return b
-
     def varint(self) -> int:
-        pos = self.pos
-        if pos < len(self.data) and self.data[pos] < 0x80:  # one byte: most lengths and ints
+        data, pos = self.data, self.pos
+        if pos < len(data) and data[pos] < 0x80:  # one byte: most lengths and ints
             self.pos = pos + 1
-            return self.data[pos]
+            return data[pos]
+        # Several bytes (a clerk's random 62-bit id takes 9): read them here, not byte by byte.
         n = shift = 0
-        while True:
-            b = self.byte()
+        for at in range(pos, min(pos + 10, len(data))):
+            b = data[at]
             n |= (b & 0x7F) << shift
             if b < 0x80:
+                self.pos = at + 1
                 return n
             shift += 7
-            if shift > 7 * 9:
-                raise CodecError("labgob: varint longer than 10 bytes")
+        if shift < 7 * 10:
+            raise CodecError("labgob: truncated data")
+        raise CodecError("labgob: varint longer than 10 bytes")
 
     def length(self) -> int:
         n = self.varint()
