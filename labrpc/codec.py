@@ -162,7 +162,7 @@ class Encoded:
 
     __slots__ = ("data", "count")
 
-    def __init__(self, data: bytes | bytearray, count: int | None = None) -> None:
+    def __init__(self, data: bytes | bytearray | memoryview, count: int | None = None) -> None:
         self.data = data
         self.count = count  # for an encoded_list(), its number of items
 
@@ -176,12 +176,12 @@ class Encoded:
 def encode_part(value: Any, depth: int, where: str = "") -> bytes:
     """``value`` encoded on its own, to be spliced (with Encoded) at nesting ``depth`` of a
     larger message; refused now, with CodecError, if it could not be encoded there."""
-    out = bytearray([_PART])
-    _Encoder(out).value(value, where, depth + 1)
-    return bytes(out)
+    encoder = _Encoder(bytearray([_PART]))
+    encoder.value(value, where, depth + 1)
+    return encoder.result()
 
 
-def encoded_list(count: int, joined_parts: bytes | bytearray) -> Encoded:
+def encoded_list(count: int, joined_parts: bytes | bytearray | memoryview) -> Encoded:
     """A list of ``count`` values from the concatenation of their encode_part() bytes (not
     copied: the list's header is written when it is encoded)."""
     if count and joined_parts[:1] != bytes([_PART]):
@@ -194,9 +194,9 @@ def encoded_list(count: int, joined_parts: bytes | bytearray) -> Encoded:
 
 def encode(value: Any) -> bytes:
     """Encode a plain value or registered dataclass; raise CodecError naming the bad field."""
-    out = bytearray()
-    _Encoder(out).value(value, "", 0)
-    return bytes(out)
+    encoder = _Encoder(bytearray())
+    encoder.value(value, "", 0)
+    return encoder.result()
 
 
 def _varint(out: bytearray, n: int) -> None:
@@ -231,10 +231,23 @@ def _where_text(where: Where) -> str:
     return text
 
 
+# Spliced data at least this long is not copied into the output buffer but kept by reference
+# and joined with the rest once, at the end: Raft persisting a long log would otherwise copy
+# it twice (into the buffer, then the buffer into bytes).
+_SPLICE_BY_REFERENCE = 4096
+
+
 class _Encoder:
     def __init__(self, out: bytearray) -> None:
         self.out = out
+        self.pieces: list[bytes | bytearray | memoryview] = []  # the encoding so far, before out
         self.type_numbers: dict[type, int] = {}
+
+    def result(self) -> bytes:
+        if not self.pieces:
+            return bytes(self.out)
+        self.pieces.append(self.out)
+        return b"".join(self.pieces)
 
     def value(self, v: Any, where: Where, depth: int) -> None:
         if depth > MAX_DEPTH:
@@ -258,7 +271,11 @@ class _Encoder:
         if v.count is not None:
             self.out.append(_LIST)
             _varint(self.out, v.count)
-        self.out += v.data
+        if len(v.data) < _SPLICE_BY_REFERENCE:
+            self.out += v.data
+        else:
+            self.pieces += (self.out, v.data)
+            self.out = bytearray()
 
     def none(self, v: None, where: Where, depth: int) -> None:
         self.out.append(_NONE)

@@ -19,6 +19,8 @@ refused before anything changes.
 
 from __future__ import annotations
 
+from collections.abc import Iterator
+from contextlib import contextmanager
 from dataclasses import dataclass
 
 from labrpc import codec
@@ -184,10 +186,10 @@ class RaftLog:
         """Append entries; raise CodecError (naming the bad field) and change nothing if the
         codec cannot carry one of them."""
         parts = [codec.remembered_part(e, ENTRY_DEPTH) or codec.encode_part(e, ENTRY_DEPTH, "entry") for e in entries]
-        self._entries.extend(entries)
-        for part in parts:
+        for part in parts:  # first: a buffer being viewed (encoded_tail) refuses to grow
             self._encoded += part
             self._ends.append(len(self._encoded))
+        self._entries.extend(entries)
 
     def truncate_from(self, index: int) -> None:
         """Delete the entry at index and all that follow it (figure 2, AppendEntries 3)."""
@@ -231,9 +233,13 @@ class RaftLog:
         start = self._ends[position - 1]
         return codec.encoded_list(len(self._entries) - position, self._encoded[start:])  # a copy
 
-    def encoded_tail(self) -> codec.Encoded:
-        """The entries after the snapshot, as an encoded list of LogEntry."""
-        return self.encoded_entries_from(self.snapshot_index + 1)
+    @contextmanager
+    def encoded_tail(self) -> Iterator[codec.Encoded]:
+        """The entries after the snapshot, as an encoded list of LogEntry, for use inside the
+        with block only: it views the log's buffer rather than copying it (persisting a long
+        log copied it three times), and the buffer cannot grow while it is viewed."""
+        with memoryview(self._encoded) as view:
+            yield codec.encoded_list(len(self._entries) - 1, view)
 
     def __str__(self) -> str:
         return f"log(snap=({self.snapshot_index},T{self.snapshot_term}) last=({self.last_index},T{self.last_term}))"

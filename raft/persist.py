@@ -13,9 +13,8 @@ class CorruptStateError(ValueError):
 
 def encode_state(current_term: int, voted_for: int | None, log: RaftLog) -> bytes:
     """Figure 2's persistent state as bytes (the log's entries are already encoded)."""
-    return codec.encode(
-        PersistentState(current_term, voted_for, log.snapshot_index, log.snapshot_term, log.encoded_tail())
-    )
+    with log.encoded_tail() as entries:
+        return codec.encode(PersistentState(current_term, voted_for, log.snapshot_index, log.snapshot_term, entries))
 
 
 def decode_state(data: bytes, snapshot: bytes, peer_count: int) -> tuple[int, int | None, RaftLog] | None:

@@ -172,3 +172,15 @@ def test_remember_parts_needs_a_registered_frozen_dataclass():
         codec.remember_parts(NotRegistered)
     with pytest.raises(codec.CodecError, match="frozen"):
         codec.remember_parts(Entry)
+
+
+@pytest.mark.parametrize("count", [3, 1000])  # below and above the size spliced by reference
+def test_a_spliced_list_encodes_the_same_from_bytes_bytearray_or_a_view(count: int):
+    values = [f"value {i}" for i in range(count)]
+    joined = b"".join(codec.encode_part(v, 2) for v in values)
+    encodings = {
+        codec.encode(Message(entries=codec.encoded_list(count, kind(joined))))
+        for kind in (bytes, bytearray, memoryview)
+    }
+    assert len(encodings) == 1
+    assert codec.decode(encodings.pop()) == Message(entries=values)

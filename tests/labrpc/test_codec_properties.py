@@ -19,7 +19,8 @@ from hypothesis import strategies as st
 import raft
 from labrpc import Channel, Network, codec
 from raft.log import RaftLog
-from raft.messages import AppendEntriesArgs, LogEntry, PersistentState
+from raft.messages import AppendEntriesArgs, LogEntry
+from raft.persist import encode_state
 
 
 @codec.register
@@ -130,7 +131,7 @@ def test_commands_round_trip_through_the_spliced_persisted_log(commands: list):
     # The outer stream has PersistentState's own type numbers; each spliced entry has its own.
     log = RaftLog(4, 1, [LogEntry(1, Piece(0))])
     log.append([LogEntry(2, c) for c in commands])
-    state = codec.decode(codec.encode(PersistentState(2, None, 4, 1, log.encoded_tail())))
+    state = codec.decode(encode_state(2, None, log))
     assert same(state.entries, [LogEntry(1, Piece(0))] + [LogEntry(2, c) for c in commands])
 
 
@@ -140,7 +141,7 @@ def test_commands_round_trip_through_the_spliced_persisted_log(commands: list):
 def test_commands_survive_a_restart(commands: list):
     persister = raft.Persister()
     log = RaftLog(entries=[LogEntry(1, c) for c in commands])
-    persister.save_raft_state(codec.encode(PersistentState(1, None, 0, 0, log.encoded_tail())))
+    persister.save_raft_state(encode_state(1, None, log))
     net = Network()
     rf = raft.make([net.make_end(i) for i in range(3)], 0, persister, Channel())
     try:

@@ -10,6 +10,11 @@ from raft.log import IndexCompacted, RaftLog
 from raft.messages import AppendEntriesArgs, LogEntry
 
 
+def tail_bytes(log: RaftLog) -> bytes:
+    with log.encoded_tail() as entries:
+        return codec.encode(entries)
+
+
 def log_of(*terms: int, snapshot_index: int = 0, snapshot_term: int = 0) -> RaftLog:
     start = snapshot_index + 1
     return RaftLog(snapshot_index, snapshot_term, [LogEntry(t, f"c{start + i}") for i, t in enumerate(terms)])
@@ -78,9 +83,9 @@ def test_encoded_tail_follows_every_change():
     log.compact_to(1)
     log.truncate_from(3)
     log.append([LogEntry(4, "new")])
-    assert codec.decode(codec.encode(log.encoded_tail())) == [LogEntry(2, "c2"), LogEntry(4, "new")]
+    assert codec.decode(tail_bytes(log)) == [LogEntry(2, "c2"), LogEntry(4, "new")]
     log.reset_to_snapshot(9, 9)
-    assert codec.decode(codec.encode(log.encoded_tail())) == []
+    assert codec.decode(tail_bytes(log)) == []
 
 
 def test_encoded_entries_from_are_the_entries_from_that_index():
@@ -108,7 +113,7 @@ def test_first_index_of_term_stops_at_the_first_entry_after_the_snapshot():
 def test_truncating_the_whole_tail_leaves_an_empty_encoded_tail():
     log = log_of(1, 1, 2)
     log.truncate_from(1)
-    assert codec.decode(codec.encode(log.encoded_tail())) == []
+    assert codec.decode(tail_bytes(log)) == []
 
 
 def test_the_snapshot_s_last_index_is_no_entry_and_cannot_be_compacted_again():
@@ -142,7 +147,7 @@ def test_the_encoded_tail_stays_right_after_compacting_or_installing_a_snapshot(
     installed.append([LogEntry(3, "x")])
     installed.truncate_from(11)
     for log in (compacted, installed):
-        assert codec.decode(codec.encode(log.encoded_tail())) == []
+        assert codec.decode(tail_bytes(log)) == []
 
 
 def test_a_follower_stores_the_bytes_the_leader_encoded(monkeypatch: pytest.MonkeyPatch):
@@ -158,4 +163,15 @@ def test_a_follower_stores_the_bytes_the_leader_encoded(monkeypatch: pytest.Monk
     monkeypatch.setattr(codec, "encode_part", encode_again)
     follower = RaftLog()
     follower.append(received.entries)
-    assert codec.encode(follower.encoded_tail()) == codec.encode(leader.encoded_tail())
+    assert tail_bytes(follower) == tail_bytes(leader)
+
+
+def test_the_encoded_tail_views_the_buffer_which_cannot_grow_until_the_view_ends():
+    log = RaftLog(entries=[LogEntry(1, "a")])
+    with log.encoded_tail() as entries:
+        with pytest.raises(BufferError):
+            log.append([LogEntry(1, "b")])
+        assert log.last_index == 1, "a refused append changes nothing"
+        assert codec.decode(codec.encode(entries)) == [LogEntry(1, "a")]
+    log.append([LogEntry(1, "b")])  # the view has ended: the buffer grows again
+    assert codec.decode(tail_bytes(log)) == [LogEntry(1, "a"), LogEntry(1, "b")]

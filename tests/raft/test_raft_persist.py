@@ -13,7 +13,7 @@ import runtime
 from labrpc import Channel, Network, codec
 from raft.log import RaftLog
 from raft.messages import LogEntry, PersistentState
-from raft.persist import CorruptStateError
+from raft.persist import CorruptStateError, encode_state
 
 
 @codec.register
@@ -63,7 +63,7 @@ def test_a_repeated_dataclass_inside_a_command_survives_the_persisted_log():
     # Entries are encoded one by one and spliced into the persisted state: the second Shard
     # is a back-reference to a type number that only means Shard inside its own entry.
     log = RaftLog(entries=[LogEntry(1, Move([Shard(1), Shard(2)]))])
-    state = codec.decode(codec.encode(PersistentState(1, None, 0, 0, log.encoded_tail())))
+    state = codec.decode(encode_state(1, None, log))
     assert state.entries == [LogEntry(1, Move([Shard(1), Shard(2)]))]
 
 
@@ -72,7 +72,7 @@ def test_a_command_the_codec_refuses_is_not_appended():
     with pytest.raises(codec.CodecError, match=r"entry LogEntry\.command Move\.shards\[1\].*set"):
         log.append([LogEntry(1, "fine"), LogEntry(1, Move([Shard(1), {1, 2}]))])
     assert log.last_index == 1
-    state = codec.decode(codec.encode(PersistentState(1, None, 0, 0, log.encoded_tail())))
+    state = codec.decode(encode_state(1, None, log))
     assert state.entries == [LogEntry(1, "ok")]
 
 
