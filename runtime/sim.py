@@ -679,20 +679,35 @@ class SimLock:
 
     def acquire(self, blocking: bool = True, timeout: float = -1) -> bool:
         sim = self._sim
-        if sim.aborting:
-            sim._raise_abort()
-        if len(sim._runnable) > 1:  # sim._yield(), inlined: locks are the commonest blocking point
-            sim._switch()
-        return self._take(blocking, timeout)
-
-    def _take(self, blocking: bool = True, timeout: float = -1) -> bool:
-        """Take the lock if it is free, else wait for release() to hand it over (if blocking)."""
-        sim = self._sim
+        if sim.aborting or len(sim._runnable) > 1:  # sim._yield(), inlined: locks are the commonest
+            sim._switch()  # blocking point; while aborting, it raises
         if self._owner is None:
             self._owner = sim.current
             return True
+        return self._wait(blocking, timeout)
+
+    def __enter__(self) -> bool:
+        """acquire() with its defaults, spelled out: ``with lock`` is the commonest blocking call."""
+        sim = self._sim
+        if sim.aborting or len(sim._runnable) > 1:
+            sim._switch()
+        if self._owner is None:
+            self._owner = sim.current
+            return True
+        return self._wait(True, -1)
+
+    def _take(self) -> None:
+        """Take the lock if it is free, else wait for release() to hand it over."""
+        if self._owner is None:
+            self._owner = self._sim.current
+        else:
+            self._wait(True, -1)
+
+    def _wait(self, blocking: bool, timeout: float) -> bool:
+        """Wait for release() to hand the held lock over (if blocking); whether it did."""
         if not blocking:
             return False
+        sim = self._sim
         me = sim.current
         assert me is not None  # a simulated thread is running: current is None only outside run()
         self._waiters.append(me)
@@ -702,7 +717,7 @@ class SimLock:
         _discard(self._waiters, me)
         return False
 
-    def release(self, *_exc_info: Any) -> None:
+    def release(self) -> None:
         if self._owner is None:
             if self._sim.aborting:
                 return  # unwinding out of a wait that never got the lock back
@@ -715,11 +730,15 @@ class SimLock:
                 return
         self._owner = None
 
+    def __exit__(self, _type: Any, _value: Any, _traceback: Any) -> None:
+        """release(); the with block's exception, if any, passes through."""
+        if self._waiters or self._owner is None:
+            self.release()
+        else:
+            self._owner = None  # release()'s common case: held, nobody waiting
+
     def locked(self) -> bool:
         return self._owner is not None
-
-    __enter__ = acquire  # with its defaults: blocking, no timeout
-    __exit__ = release  # the with block's exception, if any, passes through
 
 
 class SimCondition:
@@ -738,10 +757,10 @@ class SimCondition:
         self.release = self._lock.release
 
     def __enter__(self) -> bool:
-        return self._lock.acquire()
+        return self._lock.__enter__()
 
     def __exit__(self, *exc: Any) -> None:
-        self._lock.release()
+        self._lock.__exit__(None, None, None)
 
     def wait(self, timeout: float | None = None) -> bool:
         sim = self._sim
@@ -760,7 +779,8 @@ class SimCondition:
         # thread has done nothing another could see, so a choice here would only repeat the
         # one that picked it (whichever thread could run first now could have been picked
         # then). If the lock is held, the wait for it is a choice point as always.
-        sim._step_without_choice()
+        if len(sim._runnable) > 1:
+            sim._step_without_choice()
         self._lock._take()
         return notified
 
