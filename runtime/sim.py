@@ -696,13 +696,6 @@ class SimLock:
             return True
         return self._wait(True, -1)
 
-    def _take(self) -> None:
-        """Take the lock if it is free, else wait for release() to hand it over."""
-        if self._owner is None:
-            self._owner = self._sim.current
-        else:
-            self._wait(True, -1)
-
     def _wait(self, blocking: bool, timeout: float) -> bool:
         """Wait for release() to hand the held lock over (if blocking); whether it did."""
         if not blocking:
@@ -766,12 +759,16 @@ class SimCondition:
         sim = self._sim
         if sim.aborting:
             sim._raise_abort()
-        if self._lock._owner is None:
+        lock = self._lock
+        if lock._owner is None:
             raise RuntimeError("cannot wait on un-acquired lock")
         me = sim.current
         assert me is not None  # a simulated thread is running: current is None only outside run()
         self._waiters.append(me)
-        self._lock.release()
+        if lock._waiters:
+            lock.release()
+        else:
+            lock._owner = None  # release()'s common case, inline: nobody waits for the lock
         notified = sim._block("Condition.wait", timeout)
         if not notified:
             _discard(self._waiters, me)
@@ -781,7 +778,10 @@ class SimCondition:
         # then). If the lock is held, the wait for it is a choice point as always.
         if len(sim._runnable) > 1:
             sim._step_without_choice()
-        self._lock._take()
+        if lock._owner is None:
+            lock._owner = me
+        else:
+            lock._wait(True, -1)
         return notified
 
     def wait_for(self, predicate: Callable[[], Any], timeout: float | None = None) -> Any:
@@ -799,9 +799,11 @@ class SimCondition:
         if self._lock._owner is None and not self._sim.aborting:
             raise RuntimeError("cannot notify on un-acquired lock")
         waiters = self._waiters
-        while n > 0 and waiters:
-            if self._sim._wake(waiters.pop(0)):
-                n -= 1
+        if waiters:
+            wake = self._sim._wake
+            while n > 0 and waiters:
+                if wake(waiters.pop(0)):
+                    n -= 1
 
     def notify_all(self) -> None:
         self.notify(len(self._waiters))
