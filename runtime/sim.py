@@ -74,6 +74,7 @@ _MARKER = 1 << 63
 # Events are hashed in bulk (blake2b, in C) every this many decisions, rather than one by one
 # in Python: the pending array stays small, and recording a decision is one array append.
 _FOLD_EVERY = 1 << 16
+_FOLD_MASK = _FOLD_EVERY - 1  # decisions & _FOLD_MASK == 0 every _FOLD_EVERY decisions
 
 
 class SimulationFailure(BaseException):
@@ -117,7 +118,7 @@ class SimThread:
         self.blocked = False  # parked in _block until a wake-up (a timer's or a primitive's)
         self.done = False
         self._token = 0  # bumped on every wake-up, so a stale timer entry is ignored
-        self._timed_out = False
+        self._timed_out = False  # how its last wake-up came: by its timer
         self._joiners: list[SimThread] = []
 
     def join(self, timeout: float | None = None) -> None:
@@ -164,6 +165,9 @@ class Simulator:
         self._livelock_decisions = livelock_decisions
         self._decisions_at_this_instant = 0
         self._timers: list[tuple[float, int, SimThread, int]] = []
+        # The clock value at which a step must look further than the clock (see _on_alarm):
+        # the earliest timer's deadline, or the time limit. One comparison per decision.
+        self._alarm_at = time_limit_s
         self._timer_seq = 0
         self._threads: list[SimThread] = []  # alive, in creation order (the root first)
         self._runnable: list[SimThread] = []  # in the order they became runnable: deterministic
@@ -370,6 +374,12 @@ class Simulator:
             self.trace.append((_USER, known[0]))
 
     # --- scheduling ------------------------------------------------------------------------
+    #
+    # A scheduling decision happens at nearly every blocking point, hundreds of thousands per
+    # seed, and each costs CPU beside the code under test's: the common case (a thread to
+    # choose, a step to charge, no timer due) runs inline in _switch, in one Python frame, and
+    # everything rarer (a timer due, the time limit, nothing runnable, no step cost) behind
+    # one comparison of the clock with _alarm_at, or in _pick.
 
     def _check_abort(self) -> None:
         if self.aborting:
@@ -391,13 +401,24 @@ class Simulator:
         assert me is not None  # a simulated thread is running: current is None only outside run()
         me.blocked_on = what
         me.blocked = True
-        me._timed_out = False
         self._runnable.remove(me)
         if timeout is not None:
-            self._timer_seq += 1
-            heapq.heappush(self._timers, (self.clock + max(timeout, 0.0), self._timer_seq, me, me._token))
+            self._set_timer(me, timeout)
         self._switch()
-        return not me._timed_out
+        return not me._timed_out  # set by the wake-up that made it runnable again
+
+    def _set_timer(self, thread: SimThread, timeout: float) -> None:
+        """Wake thread after timeout virtual seconds unless woken before (see _wake's token)."""
+        deadline = self.clock + max(timeout, 0.0)
+        self._timer_seq += 1
+        heapq.heappush(self._timers, (deadline, self._timer_seq, thread, thread._token))
+        if deadline < self._alarm_at:
+            self._alarm_at = deadline
+
+    def _reset_alarm(self) -> None:
+        """_alarm_at after the timer heap changed: its earliest deadline or the time limit."""
+        timers = self._timers
+        self._alarm_at = min(timers[0][0], self.time_limit_s) if timers else self.time_limit_s
 
     def _wake(self, thread: SimThread, timed_out: bool = False) -> bool:
         """Make a blocked thread runnable; False if it was not blocked.
@@ -417,16 +438,30 @@ class Simulator:
         """Pick the next thread and switch to it; return when this one is picked again."""
         if self.aborting:
             self._raise_abort()  # never switch while aborting: only the teardown switches then
-        me = self.current
-        nxt = self._pick()
-        if nxt is not me:
+        runnable = self._runnable
+        step = self.step_cost_s
+        if runnable and step:  # _pick's common case, inline: see the section's comment
+            self.clock = clock = self.clock + step
+            failing = clock >= self._alarm_at and self._on_alarm()
+            n = len(runnable)
+            nxt = runnable[0] if n == 1 else runnable[int(self._pick_random() * n)]
+            self.decisions = decisions = self.decisions + 1
+            self._events.append(nxt.ident)
+            if not decisions & _FOLD_MASK:
+                self._fold()
+            if self.trace is not None:
+                self.trace.append((_PICK, nxt.ident))
+            if failing:
+                assert self.root is not None  # set by run(), which is where threads are picked
+                nxt = self.root  # it raises the failure in the test; the rest wait for teardown
+        else:
+            nxt = self._pick()
+        if nxt is not self.current:
             self.current = nxt
             nxt.glet.switch()
         if self.aborting:
             self._raise_abort()
 
-    # _pick runs at every blocking point, so it is written for speed: locals, few helper calls,
-    # a decision recorded by one array append.
     def _pick(self) -> SimThread:
         """The next thread to run, by the seed; on a deadlock, the root (to report it)."""
         runnable = self._runnable
@@ -443,7 +478,7 @@ class Simulator:
         chosen = runnable[0] if n == 1 else runnable[int(self._pick_random() * n)]
         self.decisions = decisions = self.decisions + 1
         self._events.append(chosen.ident)
-        if not decisions % _FOLD_EVERY:
+        if not decisions & _FOLD_MASK:
             self._fold()
         if self.trace is not None:
             self.trace.append((_PICK, chosen.ident))
@@ -453,11 +488,18 @@ class Simulator:
     def _charge_step(self) -> None:
         """Charge the running thread's step to the clock, waking the threads whose timers it passed."""
         self.clock = clock = self.clock + self.step_cost_s
+        if clock >= self._alarm_at:
+            self._on_alarm()
+
+    def _on_alarm(self) -> bool:
+        """The clock reached _alarm_at: wake the threads whose timers it passed, fail past the
+        time limit. Whether the run is failing now."""
         timers = self._timers
-        if timers and timers[0][0] <= clock:
+        if timers and timers[0][0] <= self.clock:
             self._fire_due_timers()
-        if clock > self.time_limit_s:
+        if self.clock > self.time_limit_s:
             self._fail_time_limit()
+        return self.aborting
 
     def _step_without_choice(self) -> None:
         """A blocking point where the scheduler has no choice to make (see SimCondition.wait):
@@ -484,6 +526,7 @@ class Simulator:
             if token == thread._token and not thread.done:
                 self.note(_TIME, int(self.clock * 1e9))
                 self._wake(thread, timed_out=True)
+        self._reset_alarm()
 
     def _fail_time_limit(self) -> None:
         self._fail(f"virtual time limit of {self.time_limit_s:g} s exceeded\n{self._thread_report()}")
@@ -495,6 +538,7 @@ class Simulator:
             deadline, _, thread, token = heapq.heappop(timers)
             if token != thread._token or thread.done:
                 continue  # the thread was woken otherwise since it set this timer
+            self._reset_alarm()
             if deadline > self.clock:
                 self.clock = deadline
                 self._decisions_at_this_instant = 0
@@ -503,6 +547,7 @@ class Simulator:
                 self._fail_time_limit()
             self._wake(thread, timed_out=True)
             return True
+        self._reset_alarm()
         return False
 
     def _fail(self, message: str) -> None:
@@ -634,20 +679,28 @@ class SimLock:
 
     def acquire(self, blocking: bool = True, timeout: float = -1) -> bool:
         sim = self._sim
-        if sim.aborting:
-            sim._raise_abort()
-        if len(sim._runnable) > 1:  # sim._yield(), inlined: locks are the commonest blocking point
-            sim._switch()
-        return self._take(blocking, timeout)
-
-    def _take(self, blocking: bool = True, timeout: float = -1) -> bool:
-        """Take the lock if it is free, else wait for release() to hand it over (if blocking)."""
-        sim = self._sim
+        if sim.aborting or len(sim._runnable) > 1:  # sim._yield(), inlined: locks are the commonest
+            sim._switch()  # blocking point; while aborting, it raises
         if self._owner is None:
             self._owner = sim.current
             return True
+        return self._wait(blocking, timeout)
+
+    def __enter__(self) -> bool:
+        """acquire() with its defaults, spelled out: ``with lock`` is the commonest blocking call."""
+        sim = self._sim
+        if sim.aborting or len(sim._runnable) > 1:
+            sim._switch()
+        if self._owner is None:
+            self._owner = sim.current
+            return True
+        return self._wait(True, -1)
+
+    def _wait(self, blocking: bool, timeout: float) -> bool:
+        """Wait for release() to hand the held lock over (if blocking); whether it did."""
         if not blocking:
             return False
+        sim = self._sim
         me = sim.current
         assert me is not None  # a simulated thread is running: current is None only outside run()
         self._waiters.append(me)
@@ -657,7 +710,7 @@ class SimLock:
         _discard(self._waiters, me)
         return False
 
-    def release(self, *_exc_info: Any) -> None:
+    def release(self) -> None:
         if self._owner is None:
             if self._sim.aborting:
                 return  # unwinding out of a wait that never got the lock back
@@ -670,11 +723,15 @@ class SimLock:
                 return
         self._owner = None
 
+    def __exit__(self, _type: Any, _value: Any, _traceback: Any) -> None:
+        """release(); the with block's exception, if any, passes through."""
+        if self._waiters or self._owner is None:
+            self.release()
+        else:
+            self._owner = None  # release()'s common case: held, nobody waiting
+
     def locked(self) -> bool:
         return self._owner is not None
-
-    __enter__ = acquire  # with its defaults: blocking, no timeout
-    __exit__ = release  # the with block's exception, if any, passes through
 
 
 class SimCondition:
@@ -693,21 +750,25 @@ class SimCondition:
         self.release = self._lock.release
 
     def __enter__(self) -> bool:
-        return self._lock.acquire()
+        return self._lock.__enter__()
 
     def __exit__(self, *exc: Any) -> None:
-        self._lock.release()
+        self._lock.__exit__(None, None, None)
 
     def wait(self, timeout: float | None = None) -> bool:
         sim = self._sim
         if sim.aborting:
             sim._raise_abort()
-        if self._lock._owner is None:
+        lock = self._lock
+        if lock._owner is None:
             raise RuntimeError("cannot wait on un-acquired lock")
         me = sim.current
         assert me is not None  # a simulated thread is running: current is None only outside run()
         self._waiters.append(me)
-        self._lock.release()
+        if lock._waiters:
+            lock.release()
+        else:
+            lock._owner = None  # release()'s common case, inline: nobody waits for the lock
         notified = sim._block("Condition.wait", timeout)
         if not notified:
             _discard(self._waiters, me)
@@ -715,8 +776,12 @@ class SimCondition:
         # thread has done nothing another could see, so a choice here would only repeat the
         # one that picked it (whichever thread could run first now could have been picked
         # then). If the lock is held, the wait for it is a choice point as always.
-        sim._step_without_choice()
-        self._lock._take()
+        if len(sim._runnable) > 1:
+            sim._step_without_choice()
+        if lock._owner is None:
+            lock._owner = me
+        else:
+            lock._wait(True, -1)
         return notified
 
     def wait_for(self, predicate: Callable[[], Any], timeout: float | None = None) -> Any:
@@ -734,9 +799,11 @@ class SimCondition:
         if self._lock._owner is None and not self._sim.aborting:
             raise RuntimeError("cannot notify on un-acquired lock")
         waiters = self._waiters
-        while n > 0 and waiters:
-            if self._sim._wake(waiters.pop(0)):
-                n -= 1
+        if waiters:
+            wake = self._sim._wake
+            while n > 0 and waiters:
+                if wake(waiters.pop(0)):
+                    n -= 1
 
     def notify_all(self) -> None:
         self.notify(len(self._waiters))

@@ -33,6 +33,7 @@ while that simulated thread runs, so they fail the test as in real mode.
 from __future__ import annotations
 
 import argparse
+import gc
 import json
 import os
 import random
@@ -320,6 +321,7 @@ def simulate(
 
     Raises SimulationFailure on a deadlock or livelock, and fn's own exception otherwise.
     """
+    _freeze_what_lives_before_the_first_run()
     sim = Simulator(seed, keep_trace=keep_trace)
     if sim_out is not None:
         sim_out.append(sim)
@@ -332,6 +334,24 @@ def simulate(
             if sim.failure is not None:  # the test tripped over the failure while unwinding
                 raise SimulationFailure(sim.failure) from None
             raise
+
+
+_frozen = False
+
+
+def _freeze_what_lives_before_the_first_run() -> None:
+    """Once per process: the objects alive before the first simulated run (modules, pytest's
+    items) move to the collector's permanent generation (gc.freeze).
+
+    A seed allocates enough for a full collection or two, and a full collection visits every
+    object in the process, though what was alive before the first run (a large part, under
+    pytest) outlives the seeds anyway: frozen, it is no longer visited, and a seed's own
+    garbage is collected as before. (In basic_3a, about 40 ms of a seed's 2.7 CPU-seconds.)"""
+    global _frozen
+    if not _frozen:
+        gc.collect()  # garbage left so far is collected, not frozen
+        gc.freeze()
+        _frozen = True
 
 
 @contextmanager
