@@ -19,8 +19,6 @@ refused before anything changes.
 
 from __future__ import annotations
 
-from collections.abc import Iterator
-from contextlib import contextmanager
 from dataclasses import dataclass
 
 from labrpc import codec
@@ -233,13 +231,12 @@ class RaftLog:
         start = self._ends[position - 1]
         return codec.encoded_list(len(self._entries) - position, self._encoded[start:])  # a copy
 
-    @contextmanager
-    def encoded_tail(self) -> Iterator[codec.Encoded]:
-        """The entries after the snapshot, as an encoded list of LogEntry, for use inside the
-        with block only: it views the log's buffer rather than copying it (persisting a long
-        log copied it three times), and the buffer cannot grow while it is viewed."""
-        with memoryview(self._encoded) as view:
-            yield codec.encoded_list(len(self._entries) - 1, view)
+    def encoded_tail(self) -> codec.Encoded:
+        """The entries after the snapshot, as an encoded list of LogEntry, for a with block
+        only (``with log.encoded_tail() as entries``): it views the log's buffer rather than
+        copying it (persisting a long log copied it three times), and the buffer cannot grow
+        until the block ends."""
+        return codec.encoded_list(len(self._entries) - 1, memoryview(self._encoded))
 
     def __str__(self) -> str:
         return f"log(snap=({self.snapshot_index},T{self.snapshot_term}) last=({self.last_index},T{self.last_term}))"

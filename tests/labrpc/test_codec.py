@@ -76,6 +76,16 @@ def test_unregistered_and_unencodable_values_are_refused_naming_the_field():
         codec.register(int)
 
 
+def test_a_refusal_names_the_whole_way_to_the_value():
+    nested = Message(entries=[Entry(1, "x"), Entry(2, {"k": [0, {frozenset(): 1}]})])
+    with pytest.raises(codec.CodecError, match=r"cannot encode Message\.entries\[1\] Entry\.command\['k'\]\[1\] key: "):
+        codec.encode(nested)
+    with pytest.raises(codec.CodecError, match=r"cannot encode entry Entry\.command\[0\]: type set"):
+        codec.encode_part(Entry(1, [set()]), depth=1, where="entry")
+    with pytest.raises(codec.CodecError, match=r"cannot encode value\[2\]: type object"):
+        codec.encode((1, "two", object()))
+
+
 def test_a_crafted_pickle_or_garbage_is_refused_without_running_code():
     class Evil:
         def __reduce__(self):
