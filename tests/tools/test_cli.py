@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import argparse
 import os
+import re
 import signal
 import subprocess
 import sys
@@ -58,6 +59,11 @@ COMMANDS = {
         ["--workers", "1,,x"],
         "mr_bench.py: error: argument --workers: expected an integer from 1 to 64, got 'x'",
     ),
+    "sim_bench": (
+        ["benchmarks/sim_bench.py"],
+        ["--seeds", "0"],
+        "sim_bench.py: error: argument --seeds: expected a positive integer, got '0'",
+    ),
 }
 
 
@@ -87,6 +93,17 @@ def test_a_bad_argument_is_one_line_and_exit_2(name: str) -> None:
     proc = python(*command, *bad)
     assert proc.returncode == 2
     assert proc.stderr == f"{message} (see --help)\n"
+
+
+def test_sim_bench_profile_says_where_the_cpu_went() -> None:
+    proc = python("benchmarks/sim_bench.py", "--seeds", "2", "-k", "backup_2b", "--profile")
+    assert proc.returncode == 0, proc.stderr
+    report = proc.stdout.partition("where the CPU went: ")[2]
+    samples = int(report.split()[0])
+    assert samples > 0, proc.stdout
+    shares = re.findall(r"^ *([0-9.]+)%  runtime/sim.py$", report, re.MULTILINE)
+    assert len(shares) == 1 and 0 < float(shares[0]) <= 100, report  # the simulator's own code, by file
+    assert re.search(r"^ *[0-9.]+%  runtime/sim.py:_switch$", report, re.MULTILINE), report
 
 
 # --------------------------------------------------------------------------- the types
