@@ -160,18 +160,13 @@ class Worker:
         return h
 
     def _do_reduce(self, task: rpc.TaskReply, temps: list[str]) -> None:
-        groups: dict[str, list[str]] = {}
+        merged: intermediate.Merged = {}
         for x in range(task.n_map):
-            runs = intermediate.read(os.path.join(self.folder, intermediate_name(x, task.task)))
-            for key, value, times in intermediate.iter_runs(runs):
-                group = groups.get(key)
-                if group is None:
-                    groups[key] = [value] * times
-                else:
-                    group += [value] * times
+            path = os.path.join(self.folder, intermediate_name(x, task.task))
+            intermediate.merge_runs(merged, intermediate.read(path))
         with os.fdopen(self._temp(task, temps, output_name(task.task)), "w", encoding="utf-8") as out:
-            for key in sorted(groups):  # the course sorts by key before reducing
-                out.write(format_output(key, self.reducef(key, groups[key])))
+            for key in sorted(merged):  # the course sorts by key before reducing
+                out.write(format_output(key, self.reducef(key, intermediate.values_of(merged[key]))))
 
     def _temp(self, task: rpc.TaskReply, temps: list[str], final: str) -> int:
         """A new temp file for final's contents (its fd), recorded in temps before anything can fail."""

@@ -22,10 +22,9 @@ def runs_of(groups: dict[str, list[str]]) -> intermediate.Runs:
 
 
 def expand(runs: intermediate.Runs) -> dict[str, list[str]]:
-    groups: dict[str, list[str]] = {}
-    for key, value, times in intermediate.iter_runs(runs):
-        groups.setdefault(key, []).extend([value] * times)
-    return groups
+    merged: intermediate.Merged = {}
+    intermediate.merge_runs(merged, runs)
+    return {key: intermediate.values_of(key_runs) for key, key_runs in merged.items()}
 
 
 RUNS = runs_of(GROUPS)
@@ -35,6 +34,18 @@ def test_equal_values_are_one_run() -> None:
     assert runs_of({"apple": ["1", "1", "1"]}) == ["apple", "1", 3]
     assert runs_of({"pear": ["a", "b", "a"]}) == ["pear", "a", 1, "pear", "b", 1, "pear", "a", 1]
     assert runs_of({"fig": ["only"]}) == ["fig", "only", 1]
+
+
+def test_merge_keeps_each_keys_values_in_file_order() -> None:
+    merged: intermediate.Merged = {}
+    intermediate.merge_runs(merged, ["k", "a", 2, "j", "1", 1])
+    intermediate.merge_runs(merged, ["k", "a", 1, "k", "b", 1, "j", "1", 4])
+    intermediate.merge_runs(merged, ["k", "a", 1])
+    assert {key: intermediate.values_of(runs) for key, runs in merged.items()} == {
+        "k": ["a", "a", "a", "b", "a"],
+        "j": ["1"] * 5,
+    }
+    assert merged["j"] == ["1", 5]  # adjacent equal values: one run, however many files
 
 
 def test_round_trip(tmp_path: Path) -> None:
