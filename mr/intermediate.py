@@ -20,10 +20,13 @@ file, never returns a silently wrong answer.
 
 from __future__ import annotations
 
+import collections
+import itertools
 import json
+import operator
 import os
 import zlib
-from collections.abc import Iterator
+from collections.abc import Iterable, Iterator
 from typing import Any
 
 MAGIC = "mr-intermediate"
@@ -35,20 +38,46 @@ Merged = dict[str, list[Any]]  # key -> flat: value, times, value, times, ...
 # Runs hold no cycles, so the encoder's check for them (a dict insert and delete per list)
 # is switched off.
 _ENCODER = json.JSONEncoder(ensure_ascii=False, separators=(",", ":"), check_circular=False)
+_KEY = operator.itemgetter(0)
+_VALUE = operator.itemgetter(1)
 
 
 class IntermediateError(Exception):
     """An intermediate file is truncated, corrupted, or not one of ours."""
 
 
-def add_runs(runs: Runs, key: str, values: list[str]) -> None:
-    """Append key's values to runs: one run if they are all equal, else one run per value."""
-    first = values[0]
-    if values.count(first) == len(values):  # list.count: a C loop
-        runs += (key, first, len(values))
-    else:
-        for value in values:
-            runs += (key, value, 1)
+def group_runs(pairs: Iterable[tuple[str, str]]) -> Iterator[tuple[str, str, int]]:
+    """A map task's pairs as runs (key, value, times), keys in first-seen order: one run per key
+    whose values are all equal, else one run per value.
+
+    When every pair has the same value (word count's "1", the indexer's document name), the
+    keys are counted in C (collections.Counter) instead of a Python loop that builds a list
+    per key; anything else, a malformed pair included, takes that loop.
+    """
+    pairs = pairs if isinstance(pairs, list) else list(pairs)
+    if pairs and set(map(len, pairs)) == {2}:
+        values = set(map(_VALUE, pairs))
+        if len(values) == 1:
+            counts = collections.Counter(map(_KEY, pairs))
+            return zip(counts, itertools.repeat(values.pop()), counts.values())
+    return _grouped_runs(pairs)
+
+
+def _grouped_runs(pairs: list[tuple[str, str]]) -> Iterator[tuple[str, str, int]]:
+    groups: dict[str, list[str]] = {}
+    for key, value in pairs:
+        values = groups.get(key)
+        if values is None:
+            groups[key] = [value]
+        else:
+            values.append(value)
+    for key, values in groups.items():
+        first = values[0]
+        if values.count(first) == len(values):  # list.count: a C loop
+            yield key, first, len(values)
+        else:
+            for value in values:
+                yield key, value, 1
 
 
 def iter_runs(runs: Runs) -> Iterator[tuple[str, str, int]]:

@@ -75,6 +75,15 @@ def collector_paused() -> Iterator[None]:
             gc.enable()
 
 
+class _HashCache(dict[str, int]):
+    """key -> ihash(key), for a worker's life: ihash is pure Python, and the map tasks of one
+    job share most of their keys. A known key costs one subscript, with no Python call."""
+
+    def __missing__(self, key: str) -> int:
+        h = self[key] = ihash(key)
+        return h
+
+
 class TaskFailed(Exception):
     """The app (or reading its input) raised while running a task; carries a one-line summary."""
 
@@ -87,7 +96,7 @@ class Worker:
         self.folder = os.path.abspath(folder)
         self.name = f"{os.getpid()}@{socket.gethostname()}"
         self._reached = False  # have we ever talked to the coordinator?
-        self._hashes: dict[str, int] = {}  # key -> ihash(key), see _ihash
+        self._hashes = _HashCache()
 
     def run(self) -> int:
         """Ask for and run tasks until the job is over; returns the exit status."""
@@ -133,31 +142,15 @@ class Worker:
             ) from e
 
     def _do_map(self, task: rpc.TaskReply, temps: list[str]) -> None:
-        contents = read_input(task.filename)
-        # Group the pairs by key first, as mr.sequential does (one dict look-up per pair),
-        # and only then split the distinct keys into nReduce buckets by ihash(key) % nReduce.
-        groups: dict[str, list[str]] = {}
-        for key, value in self.mapf(task.filename, contents):
-            values = groups.get(key)
-            if values is None:
-                groups[key] = [value]
-            else:
-                values.append(value)
+        pairs = self.mapf(task.filename, read_input(task.filename))
         buckets: list[intermediate.Runs] = [[] for _ in range(task.n_reduce)]
-        for key, values in groups.items():
-            intermediate.add_runs(buckets[self._ihash(key) % task.n_reduce], key, values)
+        hashes, n_reduce = self._hashes, task.n_reduce
+        for key, value, times in intermediate.group_runs(pairs):
+            buckets[hashes[key] % n_reduce] += (key, value, times)
         # Every bucket is written, even empty, so reducers can read all nMap files.
         for y, runs in enumerate(buckets):
             with os.fdopen(self._temp(task, temps, intermediate_name(task.task, y)), "wb") as f:
                 f.write(intermediate.encode(runs))
-
-    def _ihash(self, key: str) -> int:
-        """ihash(key), remembered for this worker's life: ihash is pure Python, and the map
-        tasks of one job share most of their keys."""
-        h = self._hashes.get(key)
-        if h is None:
-            h = self._hashes[key] = ihash(key)
-        return h
 
     def _do_reduce(self, task: rpc.TaskReply, temps: list[str]) -> None:
         merged: intermediate.Merged = {}

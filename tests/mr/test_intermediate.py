@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from pathlib import Path
+from typing import Any
 
 import pytest
 
@@ -15,10 +16,8 @@ GROUPS = {"apple": ["1", "1", "1"], "pear": ["a", "b", "a"], "fig": ["only"], "n
 
 
 def runs_of(groups: dict[str, list[str]]) -> intermediate.Runs:
-    runs: intermediate.Runs = []
-    for key, values in groups.items():
-        intermediate.add_runs(runs, key, values)
-    return runs
+    pairs = [(key, value) for key, values in groups.items() for value in values]
+    return [item for run in intermediate.group_runs(pairs) for item in run]
 
 
 def expand(runs: intermediate.Runs) -> dict[str, list[str]]:
@@ -34,6 +33,20 @@ def test_equal_values_are_one_run() -> None:
     assert runs_of({"apple": ["1", "1", "1"]}) == ["apple", "1", 3]
     assert runs_of({"pear": ["a", "b", "a"]}) == ["pear", "a", 1, "pear", "b", 1, "pear", "a", 1]
     assert runs_of({"fig": ["only"]}) == ["fig", "only", 1]
+
+
+def test_one_value_for_every_pair_is_counted_per_key() -> None:
+    """The counting path (every pair has the same value) gives what the general path gives."""
+    pairs = [("b", "1"), ("a", "1"), ("b", "1"), ("c", "1"), ("b", "1")]
+    assert list(intermediate.group_runs(pairs)) == [("b", "1", 3), ("a", "1", 1), ("c", "1", 1)]
+    assert list(intermediate.group_runs(iter(pairs))) == [("b", "1", 3), ("a", "1", 1), ("c", "1", 1)]
+    assert list(intermediate.group_runs([])) == []
+
+
+@pytest.mark.parametrize("bad", [[("a", "1", "x")], [("a", "1"), ("b",)], [("a", "1"), ["b", "1", "c"]]])
+def test_a_pair_that_is_not_two_items_is_an_error(bad: list[Any]) -> None:
+    with pytest.raises(ValueError, match="to unpack"):
+        list(intermediate.group_runs(bad))
 
 
 def test_merge_keeps_each_keys_values_in_file_order() -> None:
