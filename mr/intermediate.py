@@ -55,12 +55,23 @@ def group_runs(pairs: Iterable[tuple[str, str]]) -> Iterator[tuple[str, str, int
     per key; anything else, a malformed pair included, takes that loop.
     """
     pairs = pairs if isinstance(pairs, list) else list(pairs)
-    if pairs and set(map(len, pairs)) == {2}:
-        values = set(map(_VALUE, pairs))
-        if len(values) == 1:
-            counts = collections.Counter(map(_KEY, pairs))
-            return zip(counts, itertools.repeat(values.pop()), counts.values())
-    return _grouped_runs(pairs)
+    shared = _shared_value(pairs)
+    if shared is None:
+        return _grouped_runs(pairs)
+    counts = collections.Counter(map(_KEY, pairs))
+    return zip(counts, itertools.repeat(shared[0]), counts.values())
+
+
+def _shared_value(pairs: list[tuple[str, str]]) -> tuple[str] | None:
+    """(value,) if every pair is a (key, value) and all have that value; else None."""
+    try:
+        if pairs and set(map(len, pairs)) == {2}:
+            values = set(map(_VALUE, pairs))
+            if len(values) == 1:
+                return (values.pop(),)
+    except TypeError:  # a pair with no length, or an unhashable value: the loop is the judge
+        pass
+    return None
 
 
 def _grouped_runs(pairs: list[tuple[str, str]]) -> Iterator[tuple[str, str, int]]:

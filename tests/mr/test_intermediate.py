@@ -49,6 +49,14 @@ def test_a_pair_that_is_not_two_items_is_an_error(bad: list[Any]) -> None:
         list(intermediate.group_runs(bad))
 
 
+def test_a_pair_that_is_no_sequence_is_refused_as_before_and_any_value_is_kept() -> None:
+    with pytest.raises(TypeError, match="cannot unpack non-iterable int"):
+        list(intermediate.group_runs([("a", "1"), 5]))
+    # The counting path hashes values; an unhashable one (outside the course's contract, but
+    # accepted before) takes the general path instead of failing there.
+    assert list(intermediate.group_runs([("a", ["x"]), ("a", ["x"])])) == [("a", ["x"], 2)]
+
+
 def test_merge_keeps_each_keys_values_in_file_order() -> None:
     merged: intermediate.Merged = {}
     intermediate.merge_runs(merged, ["k", "a", 2, "j", "1", 1])
